@@ -1,0 +1,123 @@
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { connect } from "./client/connect.js";
+import { summaryLine } from "./display/result-html.js";
+import { LogprobLabError } from "./errors.js";
+import { serve } from "./local/server.js";
+import { tableToText } from "./table/table-text.js";
+
+const USAGE = `Usage:
+  logprob-lab serve [--port 8000] [--host 127.0.0.1] [--api-key KEY]
+      Serve the embedded model with vLLM's /v1/completions (prompt_logprobs), /tokenize, /detokenize, /v1/models.
+  logprob-lab score "text" [--top-k 5] [--json]
+      Score a text (ACS_API_BASE/ACS_API_KEY, else the embedded model): per-token logprobs and totals.
+  logprob-lab report "text" -o report.html [--top-k 5]
+      Write a self-contained HTML report (chart + table) that opens offline.`;
+
+/**
+ * The `logprob-lab` command line; returns the exit code.
+ *
+ * @example
+ * await main(["score", "The capital of France is", "--json"])
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case "serve":
+        return await serveCommand(rest);
+      case "score":
+        return await scoreCommand(rest);
+      case "report":
+        return await reportCommand(rest);
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        console.log(USAGE);
+        return command === undefined ? 1 : 0;
+      default:
+        console.error(`logprob-lab: unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    if (error instanceof LogprobLabError || (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      console.error(`logprob-lab: ${(error as Error).message}`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+async function serveCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string", default: "8000" },
+      host: { type: "string", default: "127.0.0.1" },
+      "api-key": { type: "string" },
+    },
+  });
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    console.error(`logprob-lab: --port must be 0..65535, got ${values.port}`);
+    return 2;
+  }
+  const apiKey = values["api-key"];
+  if (!["127.0.0.1", "localhost", "::1"].includes(values.host) && !apiKey) {
+    console.error(
+      `warning: listening on ${values.host} without --api-key: anyone who can reach it can use it.`,
+    );
+  }
+  const server = await serve({ port, host: values.host, apiKey });
+  console.log(`logprob-lab embedded model listening on ${server.url}`);
+  console.log(`  export ACS_API_BASE=${server.url} ACS_API_KEY=${apiKey ? "<your key>" : "anything"}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+  });
+  await server.close();
+  return 0;
+}
+
+async function scoreCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: "boolean", default: false }, "top-k": { type: "string", default: "5" } },
+  });
+  const text = positionals.join(" ");
+  const result = await connect().promptLogprobs(text, { topK: Number(values["top-k"]) });
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        text: result.text,
+        model: result.model,
+        method: result.method,
+        summary: result.summary,
+        tokens: result.tokens.objects(),
+      }),
+    );
+    return 0;
+  }
+  console.log(summaryLine(result.summary));
+  const columns = ["position", "token_id", "token", "logprob", "surprisal_bits", "rank", "top1_token"];
+  console.log(tableToText(result.tokens, { columns, limit: 1000 }));
+  return 0;
+}
+
+async function reportCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      output: { type: "string", short: "o", default: "report.html" },
+      "top-k": { type: "string", default: "5" },
+    },
+  });
+  const result = await connect().promptLogprobs(positionals.join(" "), { topK: Number(values["top-k"]) });
+  writeFileSync(values.output, result.toHTML());
+  console.log(`wrote ${values.output} (${result.rows.length} positions; opens offline)`);
+  return 0;
+}

@@ -1,0 +1,88 @@
+import type { TokenLogprob } from "./token-logprob.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/** Rows before their offsets into the reassembled text are known. */
+export type RowWithoutOffsets = Omit<TokenLogprob, "charStart" | "charEnd">;
+
+/**
+ * Rebuilds the text of a sequence from its tokens and sets each token's UTF-16 offsets in it.
+ * Bytes are the truth: tokens that split a UTF-8 character are joined before decoding, and each
+ * keeps the span of the character(s) its bytes touch. Special tokens add no text.
+ *
+ * @example
+ * assembleText(rows).text // "The capital of France is"
+ */
+export function assembleText(rows: readonly RowWithoutOffsets[]): { text: string; rows: TokenLogprob[] } {
+  const pieces = rows.map((row) =>
+    row.special ? new Uint8Array(0) : (row.bytes ?? encoder.encode(row.token)),
+  );
+  const total = pieces.reduce((n, piece) => n + piece.length, 0);
+  const all = new Uint8Array(total);
+  const byteStarts: number[] = [];
+  let at = 0;
+  for (const piece of pieces) {
+    byteStarts.push(at);
+    all.set(piece, at);
+    at += piece.length;
+  }
+  const text = decoder.decode(all);
+  const charAt = byteToCharOffsets(all);
+  const out = rows.map((row, i) => {
+    const start = byteStarts[i];
+    const end = start + pieces[i].length;
+    return {
+      ...row,
+      charStart: charAt.floor[start],
+      charEnd: end === start ? charAt.floor[start] : charAt.ceil[end],
+    };
+  });
+  return { text, rows: out };
+}
+
+/**
+ * For every byte offset 0..n of a UTF-8 buffer, the UTF-16 offset of the character that contains
+ * it (`floor`) and of the next character boundary at or after it (`ceil`), as TextDecoder decodes.
+ */
+function byteToCharOffsets(bytes: Uint8Array): { floor: Int32Array; ceil: Int32Array } {
+  const n = bytes.length;
+  const floor = new Int32Array(n + 1);
+  const ceil = new Int32Array(n + 1);
+  let i = 0;
+  let chars = 0;
+  while (i < n) {
+    const len = sequenceLength(bytes, i);
+    const units = len === 4 ? 2 : 1;
+    for (let k = 0; k < len; k++) {
+      floor[i + k] = chars;
+      ceil[i + k] = k === 0 ? chars : chars + units;
+    }
+    i += len;
+    chars += units;
+  }
+  floor[n] = chars;
+  ceil[n] = chars;
+  return { floor, ceil };
+}
+
+/**
+ * Bytes TextDecoder consumes for one output character at `i`: a well-formed sequence, or the
+ * "maximal subpart" of an ill-formed one (WHATWG Encoding), which becomes a single U+FFFD.
+ */
+function sequenceLength(bytes: Uint8Array, i: number): number {
+  const b = bytes[i];
+  if (b < 0x80) return 1;
+  const need = b >= 0xc2 && b < 0xe0 ? 2 : b >= 0xe0 && b < 0xf0 ? 3 : b >= 0xf0 && b < 0xf5 ? 4 : 0;
+  if (need === 0) return 1;
+  // The first continuation byte has a narrower range after E0, ED, F0 and F4.
+  const lo = b === 0xe0 ? 0xa0 : b === 0xf0 ? 0x90 : 0x80;
+  const hi = b === 0xed ? 0x9f : b === 0xf4 ? 0x8f : 0xbf;
+  let len = 1;
+  while (len < need && i + len < bytes.length) {
+    const c = bytes[i + len];
+    if (len === 1 ? c < lo || c > hi : (c & 0xc0) !== 0x80) break;
+    len++;
+  }
+  return len;
+}

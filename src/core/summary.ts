@@ -1,0 +1,55 @@
+import type { TokenLogprob } from "./token-logprob.js";
+
+/** Totals over the scored positions of one sequence (positions with a known logprob). */
+export interface Summary {
+  /** Positions with a known logprob (position 0 and unknown sentinels are not scored). */
+  tokenCount: number;
+  /** All positions, scored or not. */
+  positionCount: number;
+  /** Σ logprob over scored positions, nats. */
+  totalLogprob: number;
+  /** totalLogprob / tokenCount, nats; NaN when nothing was scored. */
+  meanLogprob: number;
+  /** exp(-meanLogprob). */
+  perplexity: number;
+  /** Σ NLL / (ln 2 · byteCount). */
+  bitsPerByte: number;
+  /** UTF-8 bytes of the scored tokens. */
+  byteCount: number;
+  /** UTF-16 characters of the scored tokens' spans. */
+  charCount: number;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Sums a sequence's scored positions into its summary. Perplexity is exp(mean NLL); bits per byte
+ * divides the total NLL in bits by the scored tokens' UTF-8 bytes.
+ *
+ * @example
+ * summarize(result.rows).perplexity
+ */
+export function summarize(rows: readonly TokenLogprob[]): Summary {
+  let tokenCount = 0;
+  let total = 0;
+  let byteCount = 0;
+  let charCount = 0;
+  for (const row of rows) {
+    if (row.logprob === null) continue;
+    tokenCount++;
+    total += row.logprob;
+    byteCount += row.bytes ? row.bytes.length : encoder.encode(row.token).length;
+    charCount += row.charEnd - row.charStart;
+  }
+  const mean = tokenCount > 0 ? total / tokenCount : Number.NaN;
+  return {
+    tokenCount,
+    positionCount: rows.length,
+    totalLogprob: total,
+    meanLogprob: mean,
+    perplexity: Math.exp(-mean),
+    bitsPerByte: byteCount > 0 ? -total / (Math.LN2 * byteCount) : Number.NaN,
+    byteCount,
+    charCount,
+  };
+}

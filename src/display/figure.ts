@@ -1,0 +1,57 @@
+import { inspect } from "node:util";
+import { DEFAULT_CONFIG, type FigureSpec } from "../plot/figure-spec.js";
+import { figureDiv, standalonePage } from "./figure-html.js";
+import { JUPYTER_DISPLAY, type MimeBundle } from "./mime-bundle.js";
+import { notebookFigureHtml } from "./notebook-html.js";
+
+/**
+ * A Plotly figure made by `plot.*`: its JSON, a self-contained offline `toHTML()`, and a Jupyter
+ * MIME bundle (Deno renders it as a cell's last expression; `show(fig)` renders it in tslab).
+ *
+ * @example
+ * const fig = plot.surprisal(result);
+ * fs.writeFileSync("surprisal.html", fig.toHTML());
+ */
+export class Figure implements FigureSpec {
+  readonly data: Record<string, unknown>[];
+  readonly layout: Record<string, unknown>;
+  readonly config: Record<string, unknown>;
+
+  constructor(spec: FigureSpec) {
+    this.data = spec.data;
+    this.layout = spec.layout;
+    this.config = { ...DEFAULT_CONFIG, ...spec.config };
+  }
+
+  /** The figure JSON (what `application/vnd.plotly.v1+json` carries). */
+  toJSON(): FigureSpec {
+    return { data: this.data, layout: this.layout, config: this.config };
+  }
+
+  /** A standalone HTML page with plotly.js inlined: opens offline in any browser. */
+  toHTML(): string {
+    return standalonePage(figureDiv(this.toJSON()), this.title());
+  }
+
+  /** The notebook MIME bundle: Plotly JSON for renderers that have it, offline HTML for the rest. */
+  [JUPYTER_DISPLAY](): MimeBundle {
+    return {
+      "application/vnd.plotly.v1+json": this.toJSON(),
+      "text/html": notebookFigureHtml(this.toJSON()),
+      "text/plain": this.describe(),
+    };
+  }
+
+  [inspect.custom](): string {
+    return this.describe();
+  }
+
+  private title(): string {
+    return (this.layout.title as { text?: string } | undefined)?.text ?? "logprob-lab figure";
+  }
+
+  private describe(): string {
+    const traces = this.data.map((trace) => `${trace.type ?? "scatter"}`).join(", ");
+    return `<Figure "${this.title()}": ${this.data.length} trace(s) [${traces}]>`;
+  }
+}

@@ -1,0 +1,84 @@
+import * as aq from "arquero";
+import type { TokenLogprob } from "../core/token-logprob.js";
+
+/** An arquero table (`ColumnTable`): `.objects()`, `.filter()`, `.groupby()`, `.toCSV()`, … */
+export type Table = ReturnType<typeof aq.table>;
+
+/**
+ * One row per position, the columns of DESIGN.md's contract: position, token_id, token, logprob
+ * (nats), prob, surprisal_bits, rank (1-based, null when censored), rank_censored, top_k, is_prompt,
+ * special, plus the top-1 alternative and the token's character offsets in the text.
+ *
+ * @example
+ * tokensTable(result.rows).objects()[1].surprisal_bits
+ */
+export function tokensTable(rows: readonly TokenLogprob[]): Table {
+  const n = rows.length;
+  const columns = {
+    position: new Array<number>(n),
+    token_id: new Array<number | null>(n),
+    token: new Array<string>(n),
+    logprob: new Array<number | null>(n),
+    prob: new Array<number | null>(n),
+    surprisal_bits: new Array<number | null>(n),
+    rank: new Array<number | null>(n),
+    rank_censored: new Array<boolean>(n),
+    top_k: new Array<number>(n),
+    is_prompt: new Array<boolean>(n),
+    special: new Array<boolean>(n),
+    top1_token: new Array<string | null>(n),
+    top1_logprob: new Array<number | null>(n),
+    char_start: new Array<number>(n),
+    char_end: new Array<number>(n),
+  };
+  rows.forEach((row, i) => {
+    const top1 = row.alternatives[0];
+    columns.position[i] = row.position;
+    columns.token_id[i] = row.tokenId;
+    columns.token[i] = row.token;
+    columns.logprob[i] = row.logprob;
+    columns.prob[i] = row.logprob === null ? null : Math.exp(row.logprob);
+    columns.surprisal_bits[i] = row.logprob === null ? null : -row.logprob / Math.LN2;
+    columns.rank[i] = row.rank;
+    columns.rank_censored[i] = row.rankCensored;
+    columns.top_k[i] = row.topK;
+    columns.is_prompt[i] = row.isPrompt;
+    columns.special[i] = row.special;
+    columns.top1_token[i] = top1 ? top1.token : null;
+    columns.top1_logprob[i] = top1 ? top1.logprob : null;
+    columns.char_start[i] = row.charStart;
+    columns.char_end[i] = row.charEnd;
+  });
+  return aq.table(columns);
+}
+
+/**
+ * One row per (position, reported alternative): position, rank, token_id, token, logprob, prob,
+ * is_actual (the alternative is the token that was actually there).
+ *
+ * @example
+ * alternativesTable(result.rows).filter((d) => d.position === 3).objects()
+ */
+export function alternativesTable(rows: readonly TokenLogprob[]): Table {
+  const columns = {
+    position: [] as number[],
+    rank: [] as (number | null)[],
+    token_id: [] as (number | null)[],
+    token: [] as string[],
+    logprob: [] as (number | null)[],
+    prob: [] as (number | null)[],
+    is_actual: [] as boolean[],
+  };
+  for (const row of rows) {
+    for (const alt of row.alternatives) {
+      columns.position.push(row.position);
+      columns.rank.push(alt.rank);
+      columns.token_id.push(alt.tokenId);
+      columns.token.push(alt.token);
+      columns.logprob.push(alt.logprob);
+      columns.prob.push(alt.logprob === null ? null : Math.exp(alt.logprob));
+      columns.is_actual.push(alt.tokenId !== null ? alt.tokenId === row.tokenId : alt.token === row.token);
+    }
+  }
+  return aq.table(columns);
+}

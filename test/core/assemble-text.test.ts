@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { assembleText, type RowWithoutOffsets } from "../../src/core/assemble-text.js";
+
+function row(token: string, bytes: number[] | null, special = false): RowWithoutOffsets {
+  return {
+    position: 0,
+    tokenId: null,
+    token,
+    bytes: bytes ? Uint8Array.from(bytes) : null,
+    logprob: -1,
+    rank: 1,
+    rankCensored: false,
+    rankBound: null,
+    topK: 0,
+    alternatives: [],
+    isPrompt: true,
+    special,
+  };
+}
+
+describe("assembleText", () => {
+  it("joins bytes split inside a UTF-8 character and gives both tokens the character's span", () => {
+    // "a€b": € = E2 82 AC split over two tokens.
+    const { text, rows } = assembleText([
+      row("a", null),
+      row("\uFFFD", [0xe2, 0x82]),
+      row("\uFFFD", [0xac]),
+      row("b", null),
+    ]);
+    expect(text).toBe("a€b");
+    expect(rows.map((r) => [r.charStart, r.charEnd])).toEqual([
+      [0, 1],
+      [1, 2],
+      [1, 2],
+      [2, 3],
+    ]);
+  });
+
+  it("adds no text for special tokens and counts astral characters as two UTF-16 units", () => {
+    const { text, rows } = assembleText([
+      row("<|begin_of_text|>", null, true),
+      row("😀", null),
+      row(" x", null),
+    ]);
+    expect(text).toBe("😀 x");
+    expect(rows.map((r) => [r.charStart, r.charEnd])).toEqual([
+      [0, 0],
+      [0, 2],
+      [2, 4],
+    ]);
+  });
+
+  it("keeps offsets aligned with TextDecoder on ill-formed bytes", () => {
+    const { text, rows } = assembleText([row("", [0xe2, 0x82]), row("z", null)]);
+    expect(text).toBe("\uFFFDz");
+    expect(rows[1].charStart).toBe(1);
+  });
+});
