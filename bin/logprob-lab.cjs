@@ -7,7 +7,7 @@ require("../dist/cjs/cli.js")
       process.exitCode = code;
     },
     (error) => {
-      process.stderr.write(`logprob-lab: ${error && error.message ? error.message : error}\n`);
+      process.stderr.write(`logprob-lab: ${error?.message ? error.message : error}\n`);
       process.exitCode = 1;
     },
   );

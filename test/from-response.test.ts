@@ -21,7 +21,14 @@ describe("fromResponse", () => {
   });
 
   it("throws the server's message for an error body, in both vLLM error shapes", () => {
-    const now = { error: { message: "This model's maximum context length is 32768 tokens.", type: "BadRequestError", param: null, code: 400 } };
+    const now = {
+      error: {
+        message: "This model's maximum context length is 32768 tokens.",
+        type: "BadRequestError",
+        param: null,
+        code: 400,
+      },
+    };
     const old = { object: "error", message: "too long", type: "BadRequestError", param: null, code: 400 };
     expect(() => fromResponse(now)).toThrowError(HttpStatusError);
     expect(() => fromResponse(now)).toThrowError(/maximum context length/);

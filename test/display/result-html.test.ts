@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { Figure } from "../../src/display/figure.js";
 import { resetNotebookSession } from "../../src/display/notebook-html.js";
 import { mimeBundleOf } from "../../src/display/show.js";
+import { surprisal } from "../../src/plot/surprisal.js";
 import { parseVllmCompletion } from "../../src/providers/vllm-completions.js";
 import { LogprobResult } from "../../src/result.js";
-import { surprisal } from "../../src/plot/surprisal.js";
 import { fixture } from "../fixtures/load.js";
 
 const PAYLOAD = '</script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
@@ -30,7 +30,11 @@ function split(html: string): { scripts: string[]; markup: string } {
 describe("result and figure HTML", () => {
   it("never lets token text become markup or close a script", () => {
     const r = hostileResult();
-    for (const html of [r.toHTML(), mimeBundleOf(r)["text/html"] as string, new Figure(surprisal(r)).toHTML()]) {
+    for (const html of [
+      r.toHTML(),
+      mimeBundleOf(r)["text/html"] as string,
+      new Figure(surprisal(r)).toHTML(),
+    ]) {
       const { scripts, markup } = split(html);
       expect(markup).not.toContain("<img");
       expect(markup).not.toMatch(/<script|<\/script/);

@@ -5,6 +5,7 @@ import { connect } from "../../src/client/connect.js";
 import { HttpStatusError } from "../../src/errors.js";
 import { embeddedEngine } from "../../src/local/engine.js";
 import { type EmbeddedServer, serve } from "../../src/local/server.js";
+import { rejection } from "../fixtures/load.js";
 
 let server: EmbeddedServer;
 beforeAll(async () => {
@@ -16,7 +17,9 @@ afterAll(() => server.close());
  * A proxy in front of the embedded server that behaves like an older or thinner vLLM: it drops
  * `prompt_token_ids` and, optionally, has no `/tokenize`.
  */
-async function olderServer(options: { tokenize: boolean }): Promise<{ url: string; close(): void; paths: string[] }> {
+async function olderServer(options: {
+  tokenize: boolean;
+}): Promise<{ url: string; close(): void; paths: string[] }> {
   const upstream = new URL(server.url);
   const paths: string[] = [];
   const proxy = createServer((req, res) => {
@@ -26,7 +29,13 @@ async function olderServer(options: { tokenize: boolean }): Promise<{ url: strin
       return res.end('{"detail":"Not Found"}');
     }
     const forward = httpRequest(
-      { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
       (up) => {
         let data = "";
         up.on("data", (c) => {
@@ -42,7 +51,11 @@ async function olderServer(options: { tokenize: boolean }): Promise<{ url: strin
     req.pipe(forward);
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`, close: () => proxy.close(), paths };
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`,
+    close: () => proxy.close(),
+    paths,
+  };
 }
 
 describe("lab.promptLogprobs against the embedded server", () => {
@@ -78,10 +91,19 @@ describe("lab.promptLogprobs against the embedded server", () => {
     const withTokenize = await olderServer({ tokenize: true });
     const withoutTokenize = await olderServer({ tokenize: false });
     try {
-      const reference = await connect({ baseUrl: server.url }).promptLogprobs("Four score and seven years ago", { topK: 3 });
-      const a = await connect({ baseUrl: withTokenize.url }).promptLogprobs("Four score and seven years ago", { topK: 3 });
+      const reference = await connect({ baseUrl: server.url }).promptLogprobs(
+        "Four score and seven years ago",
+        { topK: 3 },
+      );
+      const a = await connect({ baseUrl: withTokenize.url }).promptLogprobs(
+        "Four score and seven years ago",
+        { topK: 3 },
+      );
       expect(a.method).toBe("tokenize");
-      const b = await connect({ baseUrl: withoutTokenize.url }).promptLogprobs("Four score and seven years ago", { topK: 3 });
+      const b = await connect({ baseUrl: withoutTokenize.url }).promptLogprobs(
+        "Four score and seven years ago",
+        { topK: 3 },
+      );
       expect(b.method).toBe("echo");
       for (const r of [a, b]) expect(r.tokens.objects()).toEqual(reference.tokens.objects());
       expect(withTokenize.paths).toContain("/tokenize");
@@ -112,7 +134,7 @@ describe("lab.promptLogprobs against the embedded server", () => {
       process.env.ACS_API_KEY = "right-key-0001";
       expect((await connect({ model: "m" }).promptLogprobs("ok")).rows.length).toBe(2);
       process.env.ACS_API_KEY = "wrong-key-0002";
-      const error = await connect({ model: "m" }).promptLogprobs("ok").catch((e) => e);
+      const error = await rejection(connect({ model: "m" }).promptLogprobs("ok"));
       expect(error).toBeInstanceOf(HttpStatusError);
       expect(error.status).toBe(401);
       expect(`${error.message} ${error.stack}`).not.toContain("wrong-key-0002");
@@ -126,7 +148,7 @@ describe("lab.promptLogprobs against the embedded server", () => {
   });
 
   it("reports the server's 400 for a topK it refuses", async () => {
-    const error = await connect({ baseUrl: server.url }).promptLogprobs("x", { topK: 25 }).catch((e) => e);
+    const error = await rejection(connect({ baseUrl: server.url }).promptLogprobs("x", { topK: 25 }));
     expect(error.name).toBe("UsageError");
   });
 });

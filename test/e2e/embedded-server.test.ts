@@ -37,7 +37,11 @@ describe("embedded server, vLLM dialect", () => {
     for (let i = 1; i < ids.length; i++) {
       const dict = choice.prompt_logprobs[i];
       const truth = model.query(ids.slice(0, i), ids[i], 3);
-      expect(dict[String(ids[i])]).toEqual({ logprob: truth.logprob, rank: truth.rank, decoded_token: tokenizer.tokenText(ids[i]) });
+      expect(dict[String(ids[i])]).toEqual({
+        logprob: truth.logprob,
+        rank: truth.rank,
+        decoded_token: tokenizer.tokenText(ids[i]),
+      });
       expect(Object.keys(dict).length).toBe(truth.rank <= 3 ? 3 : 4);
     }
     // vLLM V1 writes the actual token first; the raw JSON keeps that order.
@@ -46,19 +50,40 @@ describe("embedded server, vLLM dialect", () => {
   });
 
   it("accepts a list of strings, token ids and lists of token ids; choices are prompt-major", async () => {
-    const strings = await post("/v1/completions", { prompt: ["Hello", "The cat"], max_tokens: 2, n: 2, seed: 7 });
+    const strings = await post("/v1/completions", {
+      prompt: ["Hello", "The cat"],
+      max_tokens: 2,
+      n: 2,
+      seed: 7,
+    });
     expect(strings.json.choices.map((c: { index: number }) => c.index)).toEqual([0, 1, 2, 3]);
     expect(strings.json.usage.prompt_tokens).toBe(2 + 3);
-    const ids = await post("/v1/completions", { prompt: [128000, 791, 6864], max_tokens: 1, prompt_logprobs: 0, return_token_ids: true });
+    const ids = await post("/v1/completions", {
+      prompt: [128000, 791, 6864],
+      max_tokens: 1,
+      prompt_logprobs: 0,
+      return_token_ids: true,
+    });
     expect(ids.json.choices[0].prompt_token_ids).toEqual([128000, 791, 6864]);
     // prompt_logprobs 0: exactly the actual token per position, the cheapest way to score.
     expect(Object.keys(ids.json.choices[0].prompt_logprobs[2])).toEqual(["6864"]);
-    const lists = await post("/v1/completions", { prompt: [[128000, 791], [128000, 40]], max_tokens: 1 });
+    const lists = await post("/v1/completions", {
+      prompt: [
+        [128000, 791],
+        [128000, 40],
+      ],
+      max_tokens: 1,
+    });
     expect(lists.json.choices).toHaveLength(2);
   });
 
   it("echoes with max_tokens 0 and fills the legacy logprobs arrays", async () => {
-    const { json } = await post("/v1/completions", { prompt: "Hello world", max_tokens: 0, echo: true, logprobs: 1 });
+    const { json } = await post("/v1/completions", {
+      prompt: "Hello world",
+      max_tokens: 0,
+      echo: true,
+      logprobs: 1,
+    });
     const choice = json.choices[0];
     expect(choice.text).toBe("Hello world");
     expect(choice.logprobs.tokens).toEqual(["<|begin_of_text|>", "Hello", " world"]);
@@ -72,21 +97,49 @@ describe("embedded server, vLLM dialect", () => {
   });
 
   it("gives token_id:N strings with return_tokens_as_token_ids", async () => {
-    const { json } = await post("/v1/completions", { prompt: "Hi", max_tokens: 1, echo: true, logprobs: 0, return_tokens_as_token_ids: true });
+    const { json } = await post("/v1/completions", {
+      prompt: "Hi",
+      max_tokens: 1,
+      echo: true,
+      logprobs: 0,
+      return_tokens_as_token_ids: true,
+    });
     expect(json.choices[0].logprobs.tokens.slice(0, 2)).toEqual(["token_id:128000", "token_id:13347"]);
   });
 
   it("samples reproducibly with a seed; temperature 0 is greedy", async () => {
-    const a = await post("/v1/completions", { prompt: "The", max_tokens: 8, seed: 42, temperature: 0.8, return_token_ids: true });
-    const b = await post("/v1/completions", { prompt: "The", max_tokens: 8, seed: 42, temperature: 0.8, return_token_ids: true });
+    const a = await post("/v1/completions", {
+      prompt: "The",
+      max_tokens: 8,
+      seed: 42,
+      temperature: 0.8,
+      return_token_ids: true,
+    });
+    const b = await post("/v1/completions", {
+      prompt: "The",
+      max_tokens: 8,
+      seed: 42,
+      temperature: 0.8,
+      return_token_ids: true,
+    });
     expect(a.json.choices[0].token_ids).toEqual(b.json.choices[0].token_ids);
-    const greedy = await post("/v1/completions", { prompt: "The", max_tokens: 1, temperature: 0, logprobs: 1, return_token_ids: true });
+    const greedy = await post("/v1/completions", {
+      prompt: "The",
+      max_tokens: 1,
+      temperature: 0,
+      logprobs: 1,
+      return_token_ids: true,
+    });
     const top = embeddedEngine().model.topK([128000, 791], 1)[0];
     expect(greedy.json.choices[0].token_ids).toEqual([top.id]);
   });
 
   it("refuses more than 20 prompt logprobs with vLLM's message", async () => {
-    const { status, json } = await post("/v1/completions", { prompt: "x", max_tokens: 1, prompt_logprobs: 21 });
+    const { status, json } = await post("/v1/completions", {
+      prompt: "x",
+      max_tokens: 1,
+      prompt_logprobs: 21,
+    });
     expect(status).toBe(400);
     expect(json.error).toMatchObject({
       message: "Requested prompt logprobs of 21, which is greater than max allowed: 20",
@@ -129,8 +182,19 @@ describe("embedded server with --api-key", () => {
       const body = JSON.stringify({ prompt: "x", max_tokens: 1 });
       const headers = { "content-type": "application/json" };
       expect((await fetch(url, { method: "POST", headers, body })).status).toBe(401);
-      expect((await fetch(url, { method: "POST", headers: { ...headers, authorization: "Bearer wrong" }, body })).status).toBe(401);
-      expect((await fetch(url, { method: "POST", headers: { ...headers, authorization: "Bearer s3cret-key" }, body })).status).toBe(200);
+      expect(
+        (await fetch(url, { method: "POST", headers: { ...headers, authorization: "Bearer wrong" }, body }))
+          .status,
+      ).toBe(401);
+      expect(
+        (
+          await fetch(url, {
+            method: "POST",
+            headers: { ...headers, authorization: "Bearer s3cret-key" },
+            body,
+          })
+        ).status,
+      ).toBe(200);
     } finally {
       await locked.close();
     }

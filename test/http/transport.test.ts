@@ -4,6 +4,7 @@ import { inspect } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HttpStatusError, ResponseShapeError, TransportError } from "../../src/errors.js";
 import { Transport } from "../../src/http/transport.js";
+import { rejection } from "../fixtures/load.js";
 
 // A composed loopback server: each path answers one way, counting hits.
 const hits = new Map<string, number>();
@@ -52,7 +53,7 @@ describe("Transport", () => {
   it("gives up after its retry budget with the status and attempts", async () => {
     hits.delete("/v1/flaky");
     const http = new Transport({ baseUrl: base, maxRetries: 1 });
-    const error = await http.postJson("/flaky", {}).catch((e) => e);
+    const error = await rejection(http.postJson("/flaky", {}));
     expect(error).toBeInstanceOf(HttpStatusError);
     expect(error.status).toBe(503);
     expect(error.message).toContain("after 2 attempts");
@@ -61,7 +62,7 @@ describe("Transport", () => {
 
   it("surfaces the server's message on a 400 without retrying", async () => {
     const http = new Transport({ baseUrl: base });
-    const error = await http.postJson("/bad", {}).catch((e) => e);
+    const error = await rejection(http.postJson("/bad", {}));
     expect(error).toBeInstanceOf(HttpStatusError);
     expect(error.status).toBe(400);
     expect(error.serverMessage).toBe("bad prompt");
@@ -71,7 +72,7 @@ describe("Transport", () => {
   it("never shows the key, even when the server echoes it back", async () => {
     const key = "sk-test-do-not-leak-12345";
     const http = new Transport({ baseUrl: base, apiKey: key });
-    const error = await http.postJson("/echo-key", {}).catch((e) => e);
+    const error = await rejection(http.postJson("/echo-key", {}));
     expect(error).toBeInstanceOf(HttpStatusError);
     for (const text of [
       error.message,
@@ -86,7 +87,7 @@ describe("Transport", () => {
 
   it("times out a stalled request with a TransportError", async () => {
     const http = new Transport({ baseUrl: base, timeoutMs: 200, maxRetries: 0 });
-    const error = await http.postJson("/stall", {}).catch((e) => e);
+    const error = await rejection(http.postJson("/stall", {}));
     expect(error).toBeInstanceOf(TransportError);
     expect(error.code).toBe("TIMEOUT");
   });
@@ -94,7 +95,7 @@ describe("Transport", () => {
   it("stops at once when the caller aborts", async () => {
     const http = new Transport({ baseUrl: base, maxRetries: 5 });
     const controller = new AbortController();
-    const pending = http.postJson("/stall", {}, { signal: controller.signal }).catch((e) => e);
+    const pending = rejection(http.postJson("/stall", {}, { signal: controller.signal }));
     setTimeout(() => controller.abort(), 50);
     const error = await pending;
     expect(error).toBeInstanceOf(TransportError);
@@ -109,7 +110,7 @@ describe("Transport", () => {
 
   it("reports a refused connection with a hint", async () => {
     const http = new Transport({ baseUrl: "http://127.0.0.1:9/v1", maxRetries: 0 });
-    const error = await http.getJson("/models").catch((e) => e);
+    const error = await rejection(http.getJson("/models"));
     expect(error).toBeInstanceOf(TransportError);
     expect(error.message).toMatch(/ECONNREFUSED/);
   });
