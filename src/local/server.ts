@@ -60,7 +60,11 @@ export async function serve(options: ServeOptions = {}): Promise<EmbeddedServer>
       resolve();
     });
   });
-  if (options.unref) server.unref();
+  if (options.unref) {
+    // Idle keep-alive connections must not hold the process open either.
+    server.unref();
+    server.on("connection", (socket) => socket.unref());
+  }
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
   return {
