@@ -1,21 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { assembleText, type RowWithoutOffsets } from "../../src/core/assemble-text.js";
+import { tokenRow } from "../fixtures/rows.js";
 
 function row(token: string, bytes: number[] | null, special = false): RowWithoutOffsets {
-  return {
-    position: 0,
-    tokenId: null,
-    token,
-    bytes: bytes ? Uint8Array.from(bytes) : null,
-    logprob: -1,
-    rank: 1,
-    rankCensored: false,
-    rankBound: null,
-    topK: 0,
-    alternatives: [],
-    isPrompt: true,
-    special,
-  };
+  return tokenRow({ token, bytes: bytes ? Uint8Array.from(bytes) : null, special });
 }
 
 describe("assembleText", () => {

@@ -1,25 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { summarize } from "../../src/core/summary.js";
-import type { TokenLogprob } from "../../src/core/token-logprob.js";
-
-const base = {
-  tokenId: null,
-  bytes: null,
-  rank: 1,
-  rankCensored: false,
-  rankBound: null,
-  topK: 0,
-  alternatives: [],
-  isPrompt: true,
-  special: false,
-};
+import { tokenRow } from "../fixtures/rows.js";
 
 describe("summarize", () => {
   it("scores only known logprobs: perplexity = exp(mean NLL), bits per byte over UTF-8 bytes", () => {
-    const rows: TokenLogprob[] = [
-      { ...base, position: 0, token: "<s>", logprob: null, charStart: 0, charEnd: 0, special: true },
-      { ...base, position: 1, token: "ab", logprob: -1, charStart: 0, charEnd: 2 },
-      { ...base, position: 2, token: "é", logprob: -3, charStart: 2, charEnd: 3 },
+    const rows = [
+      tokenRow({ position: 0, token: "<s>", logprob: null, rank: null, special: true }),
+      tokenRow({ position: 1, token: "ab", logprob: -1, charStart: 0, charEnd: 2 }),
+      tokenRow({ position: 2, token: "é", logprob: -3, charStart: 2, charEnd: 3 }),
     ];
     const s = summarize(rows);
     expect(s.tokenCount).toBe(2);
