@@ -1,3 +1,4 @@
+import { UsageError } from "../errors.js";
 import { Transport } from "../http/transport.js";
 import { type EmbeddedServer, serve } from "../local/server.js";
 import { type Endpoint, Lab } from "./lab.js";
@@ -29,7 +30,14 @@ let embedded: Promise<EmbeddedServer> | undefined;
  * const acs = connect({ baseUrl: "https://host/v1", apiKey: process.env.KEY, model: "llama-8b" });
  */
 export function connect(options: ConnectOptions = {}): Lab {
+  checkOptions(options);
   const baseUrl = options.baseUrl ?? nonEmpty(process.env.ACS_API_BASE);
+  if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(baseUrl)) {
+    const from = options.baseUrl === undefined ? "ACS_API_BASE" : "baseUrl";
+    throw new UsageError(
+      `${from} must be an http(s) URL such as https://host/v1; got ${JSON.stringify(baseUrl)}`,
+    );
+  }
   const apiKey = options.apiKey ?? nonEmpty(process.env.ACS_API_KEY);
   const transportOptions = { apiKey, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
   let transport: Promise<Transport> | undefined;
@@ -68,6 +76,21 @@ async function resolveModel(given: string | undefined, endpoint: Endpoint): Prom
     // Some hosted wrappers have no /models; fall back to the seed API's model name.
   }
   return "llama-8b";
+}
+
+function checkOptions(options: ConnectOptions): void {
+  if (options.provider !== undefined && options.provider !== "vllm") {
+    throw new UsageError(`provider ${JSON.stringify(options.provider)} is not supported yet; use "vllm".`);
+  }
+  if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
+    throw new UsageError(`timeoutMs must be a positive number of milliseconds; got ${options.timeoutMs}`);
+  }
+  if (
+    options.maxRetries !== undefined &&
+    !(Number.isInteger(options.maxRetries) && options.maxRetries >= 0)
+  ) {
+    throw new UsageError(`maxRetries must be a whole number ≥ 0; got ${options.maxRetries}`);
+  }
 }
 
 function nonEmpty(value: string | undefined): string | undefined {
