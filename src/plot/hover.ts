@@ -30,11 +30,14 @@ export function hoverText(row: TokenLogprob, maxAlternatives = 5): string {
     );
     lines.push(row.rankCensored ? `rank > ${row.rankBound} (censored)` : `rank ${row.rank ?? "unknown"}`);
   }
-  const alternatives = row.alternatives.slice(0, maxAlternatives);
+  const isActual = (alt: TokenLogprob["alternatives"][number]) =>
+    alt.tokenId !== null && alt.tokenId === row.tokenId;
+  // The top few, plus the actual token where it ranks below them (vLLM reports it beyond the top-k).
+  const alternatives = row.alternatives.filter((alt, i) => i < maxAlternatives || isActual(alt));
   if (alternatives.length > 0) {
     lines.push("top alternatives:");
     for (const alt of alternatives) {
-      const mark = alt.tokenId !== null && alt.tokenId === row.tokenId ? " ◀" : "";
+      const mark = isActual(alt) ? " ◀" : "";
       const p = alt.logprob === null ? "?" : formatProb(Math.exp(alt.logprob));
       lines.push(`  ${alt.rank ?? "?"}. ${plotlyText(alt.token)}  ${p}${mark}`);
     }
