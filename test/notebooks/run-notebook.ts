@@ -153,11 +153,19 @@ const tail = (text: string, lines = 40) => text.trimEnd().split("\n").slice(-lin
  * On failure, throws with the failing cell's source and what it wrote to stderr: tslab reports
  * compile and runtime errors only on stderr (nbconvert just says `<Error>:`), so the notebook is run
  * once more with --allow-errors into <name>.failed.ipynb to collect them. tslab aborts every cell
- * after a failing one, so only the first failure is meaningful.
+ * after a failing one, so only the first failure is meaningful. `env` adds variables (e.g. a remote
+ * endpoint) to the kernel's environment; `outputName` names the executed copy.
  */
-export async function executeNotebook(name: string, { timeoutSec = 300 } = {}): Promise<Executed> {
+export async function executeNotebook(
+  name: string,
+  {
+    timeoutSec = 300,
+    env: extraEnv = {},
+    outputName = name,
+  }: { timeoutSec?: number; env?: NodeJS.ProcessEnv; outputName?: string } = {},
+): Promise<Executed> {
   ensureBuilt();
-  const env = notebookEnv();
+  const env = { ...notebookEnv(), ...extraEnv };
   mkdirSync(executedDir, { recursive: true });
   const input = join(notebooksDir, `${name}.ipynb`);
   const args = (output: string, extra: string[] = []) => [
@@ -175,12 +183,13 @@ export async function executeNotebook(name: string, { timeoutSec = 300 } = {}): 
     input,
   ];
   const overallMs = (timeoutSec * 2 + 120) * 1000;
-  const result = await run("jupyter", args(name), env, overallMs);
-  const path = join(executedDir, `${name}.ipynb`);
-  const failedName = `${name}.failed`;
+  const result = await run("jupyter", args(outputName), env, overallMs);
+  const path = join(executedDir, `${outputName}.ipynb`);
+  const failedName = `${outputName}.failed`;
   const failedPath = join(executedDir, `${failedName}.ipynb`);
   rmSync(failedPath, { force: true });
-  if (result.code === 0) return { name, path, notebook: readNotebook(path), seconds: result.seconds };
+  if (result.code === 0)
+    return { name: outputName, path, notebook: readNotebook(path), seconds: result.seconds };
 
   const summary = `jupyter nbconvert --execute failed (exit ${result.code}) after ${result.seconds.toFixed(1)} s`;
   let detail = `${summary}:\n${tail(result.stderr)}`;
