@@ -1,3 +1,5 @@
+import type { RowWithoutOffsets } from "./core/assemble-text.js";
+
 /**
  * The few error kinds logprob-lab throws. Every message says what went wrong and what to do, and
  * none ever contains an API key (see `redact`).
@@ -39,6 +41,38 @@ export class HttpStatusError extends LogprobLabError {
     this.url = init.url;
     this.serverMessage = init.serverMessage;
     this.body = init.body;
+  }
+}
+
+/**
+ * The server reported an error inside an answer: an error event in the middle of a stream, or an
+ * error body handed to `fromResponse`. Carries the server's message and, for a stream, the tokens
+ * received before the error (`partial`, canonical rows), so nothing already paid for is lost.
+ *
+ * @example
+ * catch (e) { if (e instanceof ServerError) console.log(e.serverMessage, e.partial.length) }
+ */
+export class ServerError extends LogprobLabError {
+  override name = "ServerError";
+  readonly serverMessage: string;
+  /** The error's type or code as the server named it (e.g. "BadRequestError", "overloaded"). */
+  readonly errorType: string | undefined;
+  /** Canonical rows received before the error (empty for a body that was only an error). */
+  readonly partial: readonly RowWithoutOffsets[];
+  constructor(init: {
+    serverMessage: string;
+    errorType?: string;
+    partial?: readonly RowWithoutOffsets[];
+    where?: string;
+  }) {
+    const got =
+      init.partial && init.partial.length > 0
+        ? ` (after ${init.partial.length} token(s), kept in .partial)`
+        : "";
+    super(`the server reported an error${init.where ? ` ${init.where}` : ""}${got}: ${init.serverMessage}`);
+    this.serverMessage = init.serverMessage;
+    this.errorType = init.errorType;
+    this.partial = init.partial ?? [];
   }
 }
 

@@ -1,6 +1,7 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
+import type { ParsedSequence } from "./parsed-sequence.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { validate } from "./validate.js";
 import {
@@ -10,14 +11,6 @@ import {
   type LegacyLogprobs,
   type VllmLogprob,
 } from "./vllm-schema.js";
-
-/** What a provider parser hands to the core: rows of one sequence plus how they were found. */
-export interface ParsedSequence {
-  rows: RowWithoutOffsets[];
-  method: IdentificationMethod;
-  model: string | undefined;
-  dialect: string;
-}
 
 export interface VllmParseOptions {
   /** Which choice of the body (default 0). */
@@ -32,7 +25,7 @@ export interface VllmParseOptions {
   includeGenerated?: boolean;
 }
 
-export const VLLM_DIALECT = "vllm-completions";
+export const VLLM_DIALECT = "vllm-completions" as const;
 
 /**
  * Builds the `/v1/completions` body that asks for prompt logprobs: `max_tokens` 1 because the

@@ -1,0 +1,32 @@
+import type { RowWithoutOffsets } from "../core/assemble-text.js";
+import type { IdentificationMethod } from "../core/token-logprob.js";
+
+/** The wire dialects logprob-lab reads. */
+export type Dialect = "vllm-completions" | "openai-chat" | "tgi" | "devup" | "llamacpp" | "ollama";
+
+/** What a provider parser hands to the core: the rows of one sequence, and where they came from. */
+export interface ParsedSequence {
+  /** Prompt positions (if any) then generated ones, in order, positions 0..n-1. */
+  rows: RowWithoutOffsets[];
+  /** How the actual prompt tokens were identified ("generated" when there are none). */
+  method: IdentificationMethod;
+  model: string | undefined;
+  dialect: Dialect;
+  /** Why generation stopped ("stop", "length", "eos_token", …), when the dialect says. */
+  finishReason?: string | null;
+  /** A captured stream that ended before its terminator: the rows it holds, nothing invented. */
+  incomplete?: boolean;
+}
+
+/**
+ * An incremental parser for one dialect's stream. Feed it each event's payload, already decoded
+ * (the JSON of an SSE `data:` field or of one NDJSON line); it returns the rows each event
+ * completes. Error payloads throw `ServerError` carrying the server's message and the rows so far.
+ */
+export interface StreamParser {
+  push(payload: unknown): RowWithoutOffsets[];
+  /** True once the dialect's own terminal event has been seen (e.g. TGI's `generated_text`, Ollama's `done: true`). */
+  readonly done: boolean;
+  /** Everything received so far as one sequence. */
+  result(): ParsedSequence;
+}
