@@ -1,15 +1,28 @@
-import { Agent, request, errors as undiciErrors } from "undici";
-import { HttpStatusError, ResponseShapeError, TransportError } from "../errors.js";
+import { Agent, type Dispatcher, request, errors as undiciErrors } from "undici";
+import {
+  HttpStatusError,
+  LogprobLabError,
+  ResponseShapeError,
+  ServerError,
+  TransportError,
+} from "../errors.js";
 import { serverErrorMessage } from "../providers/error-body.js";
+import { NdjsonDecoder } from "./ndjson-decoder.js";
 import { redact } from "./redact.js";
 import { isRetryableStatus, retryDelayMs } from "./retry-delay.js";
+import { SseDecoder, type StreamEvent } from "./sse-decoder.js";
+
+export type { StreamEvent } from "./sse-decoder.js";
 
 export interface TransportOptions {
   /** Base URL, e.g. `http://127.0.0.1:8000/v1`. */
   baseUrl: string;
   /** Sent as `Authorization: Bearer …`; never appears in errors. */
   apiKey?: string;
-  /** Deadline for one attempt, headers and body (default 120 s). */
+  /**
+   * Deadline for one attempt, headers and body (default 120 s). For streams it bounds the wait for
+   * the headers and each gap between chunks instead, so long healthy streams are never cut.
+   */
   timeoutMs?: number;
   /** Retries after the first attempt on 408/409/429/5xx and dropped connections (default 2). */
   maxRetries?: number;
@@ -21,6 +34,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Resolve the path against the server root (vLLM's `/tokenize` lives outside `/v1`). */
   root?: boolean;
+}
+
+export interface StreamRequestOptions extends RequestOptions {
+  /** How the body is framed: server-sent events, or newline-delimited JSON (Ollama). */
+  format: "sse" | "ndjson";
 }
 
 /**
@@ -59,13 +77,78 @@ export class Transport {
   }
 
   /** POSTs JSON and returns the parsed JSON answer. */
-  postJson(path: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
-    return this.#send("POST", this.url(path, options.root), JSON.stringify(body), options.signal);
+  async postJson(path: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
+    const url = this.url(path, options.root);
+    const text = await this.#send("POST", url, JSON.stringify(body), options.signal, JSON_MODE);
+    return parseJson(text, url);
   }
 
   /** GETs a JSON document. */
-  getJson(path: string, options: RequestOptions = {}): Promise<unknown> {
-    return this.#send("GET", this.url(path, options.root), undefined, options.signal);
+  async getJson(path: string, options: RequestOptions = {}): Promise<unknown> {
+    const url = this.url(path, options.root);
+    const text = await this.#send("GET", url, undefined, options.signal, JSON_MODE);
+    return parseJson(text, url);
+  }
+
+  /**
+   * POSTs JSON and streams the answer as decoded events: SSE events (`format: "sse"`) or NDJSON
+   * lines as `{ data }` (`format: "ndjson"`). The request is sent when iteration starts.
+   *
+   * Error statuses take the same path as `postJson` (retries on 408/409/429/5xx, then an
+   * `HttpStatusError` with the server's message); once a 2xx body has started, nothing is retried.
+   * `timeoutMs` bounds the wait for the headers and each gap between chunks, never the whole
+   * stream. Leaving the `for await` early or aborting `signal` cancels the request and closes its
+   * connection. A connection dropped mid-body throws `TransportError`; a body that ends cleanly but
+   * torn yields its last event flagged `unterminated: true`.
+   *
+   * @example
+   * for await (const e of http.postStream("/completions", { prompt: "Hi", stream: true }, { format: "sse" })) {
+   *   if (e.data === "[DONE]") break;
+   *   console.log(JSON.parse(e.data));
+   * }
+   */
+  async *postStream(
+    path: string,
+    body: unknown,
+    options: StreamRequestOptions,
+  ): AsyncGenerator<StreamEvent, void, undefined> {
+    const url = this.url(path, options.root);
+    const { signal, format } = options;
+    const res = await this.#send("POST", url, JSON.stringify(body), signal, {
+      accept: format === "sse" ? "text/event-stream" : "application/x-ndjson",
+      deadline: false,
+      take: async (response) => response,
+    });
+    const stream = res.body;
+    try {
+      const contentType = String(res.headers["content-type"] ?? "").toLowerCase();
+      if (format === "sse" && contentType.startsWith("application/json")) {
+        // The server ignored `stream` (or answered an error with 200): report what it said.
+        const text = await stream.text();
+        throw notAStream(text, url, this.#apiKey);
+      }
+      if (format === "sse") {
+        const decoder = new SseDecoder();
+        for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+          for (const event of decoder.push(chunk)) yield event;
+        }
+        for (const event of decoder.end()) yield event;
+      } else {
+        const decoder = new NdjsonDecoder();
+        for await (const chunk of stream as AsyncIterable<Uint8Array>) {
+          for (const line of decoder.push(chunk)) yield { data: line };
+        }
+        const tail = decoder.end();
+        if (tail) yield { data: tail.line, unterminated: true };
+      }
+    } catch (error) {
+      if (error instanceof LogprobLabError) throw error;
+      throw this.#failure(url, error, signal, false, "stream");
+    } finally {
+      // Early exit (break, throw in the loop body, abort): drop the body, which aborts the request
+      // and closes its socket rather than returning a half-read connection to the pool.
+      if (!stream.destroyed) stream.destroy();
+    }
   }
 
   /** Closes the pooled connections. */
@@ -73,18 +156,27 @@ export class Transport {
     return this.#agent.close();
   }
 
-  async #send(
+  /**
+   * One request with retries: returns what `mode.take` makes of the first 2xx answer. `take` runs
+   * inside the retried region, so a connection dropped while it reads is retried; errors thrown
+   * after it returns are not. Non-2xx answers are retried when retryable, else become
+   * `HttpStatusError` with the server's message, redacted.
+   */
+  async #send<T>(
     method: "GET" | "POST",
     url: string,
     body: string | undefined,
-    signal?: AbortSignal,
-  ): Promise<unknown> {
-    const headers: Record<string, string> = { accept: "application/json" };
+    signal: AbortSignal | undefined,
+    mode: SendMode<T>,
+  ): Promise<T> {
+    const headers: Record<string, string> = { accept: mode.accept };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     for (let attempt = 0; ; attempt++) {
-      const deadline = AbortSignal.timeout(this.#timeoutMs);
-      const combined = signal ? AbortSignal.any([signal, deadline]) : deadline;
+      // A whole-attempt deadline for plain requests; streams rely on the Agent's headers and idle
+      // (body) timeouts so that a long, healthy stream is never cut.
+      const deadline = mode.deadline ? AbortSignal.timeout(this.#timeoutMs) : undefined;
+      const combined = signal && deadline ? AbortSignal.any([signal, deadline]) : (deadline ?? signal);
       let status: number;
       let text: string;
       let responseHeaders: Record<string, string | string[] | undefined>;
@@ -92,24 +184,18 @@ export class Transport {
         const res = await request(url, { method, headers, body, signal: combined, dispatcher: this.#agent });
         status = res.statusCode;
         responseHeaders = res.headers;
+        if (status >= 200 && status < 300) return await mode.take(res);
         text = await res.body.text();
       } catch (error) {
-        if (signal?.aborted)
-          throw new TransportError(`request to ${url} was aborted`, {
-            url,
-            code: "ABORTED",
-            cause: signal.reason,
-          });
-        const failure = this.#transportError(url, error, deadline.aborted);
-        if (attempt < this.#maxRetries) {
-          await sleep(retryDelayMs(attempt), signal);
+        const failure = this.#failure(url, error, signal, deadline?.aborted ?? false, "request");
+        if (!signal?.aborted && attempt < this.#maxRetries) {
+          await sleep(retryDelayMs(attempt), signal, url);
           continue;
         }
         throw failure;
       }
-      if (status >= 200 && status < 300) return parseJson(text, url);
       if (isRetryableStatus(status) && attempt < this.#maxRetries) {
-        await sleep(retryDelayMs(attempt, responseHeaders), signal);
+        await sleep(retryDelayMs(attempt, responseHeaders), signal, url);
         continue;
       }
       let parsed: unknown;
@@ -132,25 +218,78 @@ export class Transport {
     }
   }
 
-  #transportError(url: string, error: unknown, timedOut: boolean): TransportError {
-    const code = (error as { code?: string }).code;
+  /** The TransportError for a failed request or stream: aborted, timed out, or the network's own. */
+  #failure(
+    url: string,
+    error: unknown,
+    signal: AbortSignal | undefined,
+    timedOut: boolean,
+    phase: "request" | "stream",
+  ): TransportError {
+    if (signal?.aborted)
+      return new TransportError(`request to ${url} was aborted`, {
+        url,
+        code: "ABORTED",
+        cause: signal.reason,
+      });
+    const code = (error as { code?: string } | null)?.code;
     if (
       timedOut ||
       error instanceof undiciErrors.HeadersTimeoutError ||
       error instanceof undiciErrors.BodyTimeoutError
     ) {
-      return new TransportError(`request to ${url} timed out after ${this.#timeoutMs} ms (raise timeoutMs)`, {
-        url,
-        code: "TIMEOUT",
-      });
+      const what =
+        phase === "stream" || error instanceof undiciErrors.BodyTimeoutError
+          ? `the stream from ${url} stalled: no data for ${this.#timeoutMs} ms`
+          : `request to ${url} timed out after ${this.#timeoutMs} ms`;
+      return new TransportError(`${what} (raise timeoutMs)`, { url, code: "TIMEOUT" });
     }
     const detail = redact(error instanceof Error ? error.message : String(error), this.#apiKey);
-    const hint = code === "ECONNREFUSED" ? " — is the server running at that address?" : "";
+    const hint =
+      code === "ECONNREFUSED"
+        ? " — is the server running at that address?"
+        : phase === "stream"
+          ? " — the connection dropped in the middle of the stream"
+          : "";
     return new TransportError(`request to ${url} failed: ${detail}${code ? ` (${code})` : ""}${hint}`, {
       url,
       code,
     });
   }
+}
+
+interface SendMode<T> {
+  accept: string;
+  /** Bound the whole attempt (headers and body) by `timeoutMs`. */
+  deadline: boolean;
+  /** What to make of a 2xx answer (read its body, or hand the response over unread). */
+  take: (res: Dispatcher.ResponseData) => Promise<T>;
+}
+
+const JSON_MODE: SendMode<string> = {
+  accept: "application/json",
+  deadline: true,
+  take: (res) => res.body.text(),
+};
+
+/** A 200 JSON answer where a stream was asked for: the server's error, or a shape error. */
+function notAStream(text: string, url: string, apiKey: string | undefined): LogprobLabError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const message = serverErrorMessage(parsed);
+  if (message !== undefined)
+    return new ServerError({
+      serverMessage: redact(message, apiKey),
+      where: `instead of a stream from ${url}`,
+    });
+  return new ResponseShapeError(
+    `expected an event stream from ${url} but got a JSON body (does the server support stream: true?): ${JSON.stringify(redact(text.slice(0, 120), apiKey))}`,
+    { dialect: "sse", path: "" },
+  );
 }
 
 function parseJson(text: string, url: string): unknown {
@@ -167,17 +306,18 @@ function parseJson(text: string, url: string): unknown {
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+function sleep(ms: number, signal: AbortSignal | undefined, url: string): Promise<void> {
+  const aborted = () =>
+    new TransportError(`request to ${url} was aborted`, { url, code: "ABORTED", cause: signal?.reason });
   return new Promise((resolve, reject) => {
-    if (signal?.aborted)
-      return reject(new TransportError("request was aborted", { url: "", code: "ABORTED" }));
+    if (signal?.aborted) return reject(aborted());
     const timer = setTimeout(() => {
       signal?.removeEventListener("abort", onAbort);
       resolve();
     }, ms);
     const onAbort = () => {
       clearTimeout(timer);
-      reject(new TransportError("request was aborted", { url: "", code: "ABORTED", cause: signal?.reason }));
+      reject(aborted());
     };
     signal?.addEventListener("abort", onAbort, { once: true });
   });
