@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { HttpStatusError, ResponseShapeError, UsageError } from "../src/errors.js";
+import { ResponseShapeError, ServerError, UsageError } from "../src/errors.js";
 import { fromResponse } from "../src/from-response.js";
 import { fixture, fixtureText } from "./fixtures/load.js";
 
-describe("fromResponse", () => {
+describe("fromResponse: bodies", () => {
   it("reads a vLLM completions body from an object or its JSON text alike", () => {
     const a = fromResponse(fixture("vllm/seed-prompt-logprobs.json"));
     const b = fromResponse(fixtureText("vllm/seed-prompt-logprobs.json"));
@@ -20,7 +20,22 @@ describe("fromResponse", () => {
     expect(r.text).toBe("Hello world!");
   });
 
-  it("throws the server's message for an error body, in both vLLM error shapes", () => {
+  it.each([
+    ["openai/chat-logprobs.json", "openai-chat"],
+    ["tgi/generate-bloom-prefill.json", "tgi"],
+    ["tgi/devup-details.json", "devup"],
+    ["llamacpp/completion.json", "llamacpp"],
+    ["llamacpp/completion-legacy.json", "llamacpp"],
+    ["ollama/generate.json", "ollama"],
+    ["ollama/chat.json", "ollama"],
+  ])("detects the dialect of %s", (path, dialect) => {
+    const r = fromResponse(fixture(path));
+    expect(r.dialect).toBe(dialect);
+    expect(r.rows.length).toBeGreaterThan(0);
+    expect(r.incomplete).toBe(false);
+  });
+
+  it("throws the server's message for an error body, in both vLLM error shapes and TGI's", () => {
     const now = {
       error: {
         message: "This model's maximum context length is 32768 tokens.",
@@ -30,13 +45,87 @@ describe("fromResponse", () => {
       },
     };
     const old = { object: "error", message: "too long", type: "BadRequestError", param: null, code: 400 };
-    expect(() => fromResponse(now)).toThrowError(HttpStatusError);
+    expect(() => fromResponse(now)).toThrowError(ServerError);
     expect(() => fromResponse(now)).toThrowError(/maximum context length/);
     expect(() => fromResponse(old)).toThrowError(/too long/);
+    expect(() => fromResponse({ error: "Model is overloaded", error_type: "overloaded" })).toThrowError(
+      /overloaded/,
+    );
   });
 
-  it("rejects what it cannot read with a typed error", () => {
-    expect(() => fromResponse("not json")).toThrowError(UsageError);
-    expect(() => fromResponse({ choices: [] })).toThrowError(ResponseShapeError);
+  it("names the closest dialect and the first path that did not match", () => {
+    const body = fixture("openai/chat-logprobs.json");
+    body.choices[0].logprobs.content[0].logprob = "high";
+    const error = (() => {
+      try {
+        fromResponse(body);
+      } catch (e) {
+        return e as ResponseShapeError;
+      }
+    })();
+    expect(error).toBeInstanceOf(ResponseShapeError);
+    expect(error?.dialect).toBe("openai-chat");
+    expect(error?.path).toBe("choices.0.logprobs.content.0.logprob");
+    const unknown = (() => {
+      try {
+        fromResponse({ choices: [{ index: 0, logprobs: { content: "x" } }] });
+      } catch (e) {
+        return e as ResponseShapeError;
+      }
+    })();
+    expect(unknown).toBeInstanceOf(ResponseShapeError);
+    expect(unknown?.message).toMatch(/closest is/);
+  });
+
+  it("rejects input that is no response at all", () => {
+    expect(() => fromResponse("")).toThrowError(UsageError);
+    expect(() => fromResponse("hello there")).toThrowError(ResponseShapeError);
+  });
+});
+
+describe("fromResponse: captured streams", () => {
+  it("reads an OpenAI chat SSE stream like its JSON body", () => {
+    const streamed = fromResponse(fixtureText("openai/chat-stream.sse"));
+    expect(streamed.dialect).toBe("openai-chat");
+    expect(streamed.incomplete).toBe(false);
+    expect(streamed.rows.length).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ["tgi/generate-stream.sse", "tgi"],
+    ["tgi/devup-stream.sse", "devup"],
+    ["llamacpp/completion-stream.sse", "llamacpp"],
+    ["ollama/generate-stream.ndjson", "ollama"],
+    ["vllm/completions-stream-echo.sse", "vllm-completions"],
+  ])("detects and reads the stream %s", (path, dialect) => {
+    const r = fromResponse(fixtureText(path));
+    expect(r.dialect).toBe(dialect);
+    expect(r.rows.length).toBeGreaterThan(0);
+  });
+
+  it("flags a stream that stops early as incomplete and keeps its tokens", () => {
+    const full = fromResponse(fixtureText("openai/chat-stream.sse"));
+    const text = fixtureText("openai/chat-stream.sse");
+    // Cut in the middle of the event that carries the finish_reason: what a docs snippet looks like.
+    const cut = text.slice(0, text.lastIndexOf("data:", text.search(/"finish_reason":"/)) + 40);
+    const partial = fromResponse(cut);
+    expect(partial.incomplete).toBe(true);
+    expect(partial.rows.length).toBeGreaterThan(0);
+    expect(partial.rows.length).toBeLessThanOrEqual(full.rows.length);
+    expect(partial.tokens.objects()).toEqual(full.tokens.objects().slice(0, partial.rows.length));
+  });
+
+  it("throws an error event's message with the tokens received before it", () => {
+    for (const path of ["tgi/error-stream.sse", "ollama/error-stream.ndjson"]) {
+      let error: ServerError | undefined;
+      try {
+        fromResponse(fixtureText(path));
+      } catch (e) {
+        error = e as ServerError;
+      }
+      expect(error).toBeInstanceOf(ServerError);
+      expect(error!.serverMessage.length).toBeGreaterThan(0);
+      expect(error!.partial.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -1,18 +1,19 @@
 import { UsageError } from "../errors.js";
 import { Transport } from "../http/transport.js";
 import { type EmbeddedServer, serve } from "../local/server.js";
+import { type Provider, resolveEndpoint } from "./endpoint-config.js";
 import { type Endpoint, Lab } from "./lab.js";
 
 export interface ConnectOptions {
-  /** OpenAI-style base URL, e.g. `https://host/v1`. Default: `ACS_API_BASE`, else the embedded model. */
+  /** Base URL, e.g. `https://host/v1`. Default: from the environment, else the embedded model. */
   baseUrl?: string;
-  /** Bearer key. Default: `ACS_API_KEY`. Never logged or put in errors. */
+  /** Bearer key. Default: the matching `*_API_KEY`. Never logged or put in errors. */
   apiKey?: string;
-  /** Model name. Default: `ACS_MODEL`, else the first model the server lists, else `llama-8b`. */
+  /** Model name. Default: `ACS_MODEL` / `DEVUP_MODEL` / `OPENAI_MODEL`, else what the server lists. */
   model?: string;
-  /** Dialect; only "vllm" (OpenAI-compatible completions with prompt_logprobs) so far. */
-  provider?: "vllm";
-  /** Deadline per attempt in ms (default 120000). */
+  /** Dialect: "vllm" (default), "openai", "tgi", "devup", "llamacpp" or "ollama"; detected when omitted. */
+  provider?: Provider;
+  /** Deadline per attempt (and idle time within a stream) in ms (default 120000). */
   timeoutMs?: number;
   /** Retries on 408/409/429/5xx and dropped connections (default 2). */
   maxRetries?: number;
@@ -21,36 +22,36 @@ export interface ConnectOptions {
 let embedded: Promise<EmbeddedServer> | undefined;
 
 /**
- * Connects to a logprob server: the one named by the options or by `ACS_API_BASE` / `ACS_API_KEY`,
- * or — with no endpoint configured — the embedded language model, started in-process on 127.0.0.1
- * on first use. Nothing is sent until the first request.
+ * Connects to a logprob server: the one named by the options or by the environment
+ * (`ACS_API_BASE`/`ACS_API_KEY`, `DEVUP_API_BASE`/`DEVUP_API_KEY`, `OPENAI_BASE_URL`/`OPENAI_API_KEY`),
+ * or — with nothing configured — the embedded language model, started in-process on 127.0.0.1 on
+ * first use. Nothing is sent until the first request.
  *
  * @example
  * const lab = connect();                                   // embedded model, offline
  * const acs = connect({ baseUrl: "https://host/v1", apiKey: process.env.KEY, model: "llama-8b" });
+ * const tgi = connect({ baseUrl: "http://127.0.0.1:3000", provider: "tgi" });
  */
 export function connect(options: ConnectOptions = {}): Lab {
   checkOptions(options);
-  const baseUrl = options.baseUrl ?? nonEmpty(process.env.ACS_API_BASE);
-  if (baseUrl !== undefined && !/^https?:\/\/[^/\s]+/i.test(baseUrl)) {
-    const from = options.baseUrl === undefined ? "ACS_API_BASE" : "baseUrl";
-    throw new UsageError(
-      `${from} must be an http(s) URL such as https://host/v1; got ${JSON.stringify(baseUrl)}`,
-    );
-  }
-  const apiKey = options.apiKey ?? nonEmpty(process.env.ACS_API_KEY);
-  const transportOptions = { apiKey, timeoutMs: options.timeoutMs, maxRetries: options.maxRetries };
+  const config = resolveEndpoint(options, process.env);
+  const transportOptions = {
+    apiKey: config.apiKey,
+    timeoutMs: options.timeoutMs,
+    maxRetries: options.maxRetries,
+  };
   let transport: Promise<Transport> | undefined;
   let model: Promise<string> | undefined;
   const endpoint: Endpoint = {
+    provider: config.provider,
     transport() {
-      transport ??= baseUrl
-        ? Promise.resolve(new Transport({ baseUrl, ...transportOptions }))
+      transport ??= config.baseUrl
+        ? Promise.resolve(new Transport({ baseUrl: config.baseUrl, ...transportOptions }))
         : embeddedServer().then((server) => new Transport({ baseUrl: server.url, ...transportOptions }));
       return transport;
     },
     model() {
-      model ??= resolveModel(options.model ?? nonEmpty(process.env.ACS_MODEL), endpoint);
+      model ??= resolveModel(config.model, config.provider, endpoint);
       return model;
     },
   };
@@ -66,22 +67,41 @@ function embeddedServer(): Promise<EmbeddedServer> {
   return embedded;
 }
 
-async function resolveModel(given: string | undefined, endpoint: Endpoint): Promise<string> {
+async function resolveModel(
+  given: string | undefined,
+  provider: Provider,
+  endpoint: Endpoint,
+): Promise<string> {
   if (given) return given;
-  try {
-    const list = (await (await endpoint.transport()).getJson("/models")) as { data?: { id?: unknown }[] };
-    const id = list?.data?.[0]?.id;
-    if (typeof id === "string" && id) return id;
-  } catch {
-    // Some hosted wrappers have no /models; fall back to the seed API's model name.
-  }
-  return "llama-8b";
+  const http = await endpoint.transport();
+  const listed = async (path: string, root: boolean, pick: (body: any) => unknown) => {
+    try {
+      const id = pick(await http.getJson(path, { root }));
+      return typeof id === "string" && id ? id : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const found =
+    provider === "tgi"
+      ? await listed("/info", true, (b) => b?.model_id)
+      : provider === "ollama" || provider === "devup"
+        ? undefined
+        : await listed(
+            provider === "llamacpp" ? "/v1/models" : "/models",
+            provider === "llamacpp",
+            (b) => b?.data?.[0]?.id,
+          );
+  if (found) return found;
+  // The seed's hosted API has no /models: its model name is the documented default.
+  if (provider === "vllm") return "llama-8b";
+  if (provider === "tgi" || provider === "llamacpp") return "default";
+  throw new UsageError(
+    `the ${provider} endpoint needs a model name: pass connect({ model }) or set the *_MODEL variable`,
+  );
 }
 
 function checkOptions(options: ConnectOptions): void {
-  if (options.provider !== undefined && options.provider !== "vllm") {
-    throw new UsageError(`provider ${JSON.stringify(options.provider)} is not supported yet; use "vllm".`);
-  }
   if (options.timeoutMs !== undefined && !(options.timeoutMs > 0)) {
     throw new UsageError(`timeoutMs must be a positive number of milliseconds; got ${options.timeoutMs}`);
   }
@@ -91,8 +111,4 @@ function checkOptions(options: ConnectOptions): void {
   ) {
     throw new UsageError(`maxRetries must be a whole number ≥ 0; got ${options.maxRetries}`);
   }
-}
-
-function nonEmpty(value: string | undefined): string | undefined {
-  return value?.trim() ? value.trim() : undefined;
 }

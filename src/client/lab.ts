@@ -1,9 +1,16 @@
 import { HttpStatusError, UsageError } from "../errors.js";
 import type { Transport } from "../http/transport.js";
+import type { ChatMessage } from "../providers/chat-request-schema.js";
+import { DIALECTS } from "../providers/dialects.js";
+import type { ParsedSequence } from "../providers/parsed-sequence.js";
+import { TGI_DIALECT, tgiGenerateRequest } from "../providers/tgi.js";
 import { validate } from "../providers/validate.js";
 import { parseVllmCompletion, promptLogprobsRequest, VLLM_DIALECT } from "../providers/vllm-completions.js";
 import { tokenizeResponseSchema } from "../providers/vllm-schema.js";
-import { LogprobResult } from "../result.js";
+import type { LogprobResult } from "../result.js";
+import type { Provider } from "./endpoint-config.js";
+import { LogprobStream, toResult } from "./logprob-stream.js";
+import { type ChatOptions, type CompleteOptions, chatRoute, completeRoute, type Route } from "./routes.js";
 
 export interface PromptLogprobsOptions {
   /** Alternatives per position, 0..20 (default 5). The actual token is always reported too. */
@@ -13,6 +20,7 @@ export interface PromptLogprobsOptions {
 
 /** Where a `Lab` sends its requests; the embedded server is started on first use. */
 export interface Endpoint {
+  provider: Provider;
   transport(): Promise<Transport>;
   model(): Promise<string>;
 }
@@ -33,6 +41,11 @@ export class Lab {
     this.#endpoint = endpoint;
   }
 
+  /** The dialect this lab speaks. */
+  get provider(): Provider {
+    return this.#endpoint.provider;
+  }
+
   /** The base URL requests go to (starts the embedded server when that is the endpoint). */
   async baseUrl(): Promise<string> {
     return (await this.#endpoint.transport()).baseUrl;
@@ -40,10 +53,10 @@ export class Lab {
 
   /**
    * The logprob of every prompt token given the ones before it, with the top-k alternatives, from
-   * vLLM's `prompt_logprobs`. The actual token at each position is identified by id: from
-   * `return_token_ids`, else `/tokenize`, else `echo` with token-id strings, and only as a last
-   * resort by its decoded text (`result.method` says which). One token must be generated (the hosted
-   * API requires `max_tokens >= 1`); it is left out of the result.
+   * vLLM's `prompt_logprobs` (or TGI's prefill details). The actual token at each position is
+   * identified by id: from `return_token_ids`, else `/tokenize`, else `echo` with token-id strings,
+   * and only as a last resort by its decoded text (`result.method` says which). One token must be
+   * generated (the hosted API requires `max_tokens >= 1`); it is left out of the result.
    *
    * @example
    * const r = await lab.promptLogprobs("The capital of France is", { topK: 5 });
@@ -52,6 +65,13 @@ export class Lab {
   async promptLogprobs(text: string, options: PromptLogprobsOptions = {}): Promise<LogprobResult> {
     if (typeof text !== "string" || text.length === 0) {
       throw new UsageError("promptLogprobs needs a non-empty string of text to score.");
+    }
+    const provider = this.#endpoint.provider;
+    if (provider === "tgi") return this.#tgiPromptLogprobs(text, options);
+    if (provider !== "vllm") {
+      throw new UsageError(
+        `promptLogprobs needs prompt logprobs (vLLM's prompt_logprobs or TGI's prefill); the ${provider} API has none. Use lab.complete(text, { echo: true }) where supported, or a vLLM endpoint.`,
+      );
     }
     const http = await this.#endpoint.transport();
     const model = await this.#endpoint.model();
@@ -74,11 +94,94 @@ export class Lab {
       const echoed = parseVllmCompletion(echoBody, parseOptions);
       if (echoed.method === "echo") parsed = echoed;
     }
-    return new LogprobResult(parsed.rows, {
-      dialect: VLLM_DIALECT,
-      model: parsed.model ?? model,
-      method: parsed.method,
+    return toResult({ ...parsed, dialect: VLLM_DIALECT, model: parsed.model ?? model });
+  }
+
+  /**
+   * Generates a continuation and returns the logprob of every generated token with its top
+   * alternatives (and the prompt's with `echo`, where the dialect has them). With `stream: true`
+   * returns a `LogprobStream`: iterate it for tokens as they arrive; `await stream.result()` for
+   * the whole result; breaking out of the loop or aborting `signal` cancels the request.
+   *
+   * @example
+   * const r = await lab.complete("Once upon a time", { maxTokens: 20, topLogprobs: 5, seed: 1 });
+   * for await (const t of lab.complete("Once upon a time", { stream: true })) console.log(t.token, t.logprob);
+   */
+  complete(prompt: string, options: CompleteOptions & { stream: true }): LogprobStream;
+  complete(prompt: string, options?: CompleteOptions & { stream?: false }): Promise<LogprobResult>;
+  complete(prompt: string, options: CompleteOptions = {}): Promise<LogprobResult> | LogprobStream {
+    if (typeof prompt !== "string") throw new UsageError("complete needs the prompt as a string.");
+    return this.#run((model) => completeRoute(this.#endpoint.provider, model, prompt, options), options);
+  }
+
+  /**
+   * Chat with logprobs: the logprob of every generated token of the assistant's answer with its top
+   * alternatives (`logprobs: true`, `top_logprobs`). A string is one user message. With
+   * `stream: true` returns a `LogprobStream` as `complete` does.
+   *
+   * @example
+   * const r = await lab.chat([{ role: "user", content: "Name a colour." }], { topLogprobs: 5, maxTokens: 8 });
+   */
+  chat(messages: string | readonly ChatMessage[], options: ChatOptions & { stream: true }): LogprobStream;
+  chat(
+    messages: string | readonly ChatMessage[],
+    options?: ChatOptions & { stream?: false },
+  ): Promise<LogprobResult>;
+  chat(
+    messages: string | readonly ChatMessage[],
+    options: ChatOptions = {},
+  ): Promise<LogprobResult> | LogprobStream {
+    return this.#run((model) => chatRoute(this.#endpoint.provider, model, messages, options), options);
+  }
+
+  #run(
+    route: (model: string) => Route,
+    options: { stream?: boolean; signal?: AbortSignal },
+  ): Promise<LogprobResult> | LogprobStream {
+    const prepare = async () => {
+      const [http, model] = await Promise.all([this.#endpoint.transport(), this.#endpoint.model()]);
+      return { http, route: route(model) };
+    };
+    if (options.stream === true) {
+      return new LogprobStream(async () => {
+        const { http, route } = await prepare();
+        const { framing } = DIALECTS[route.dialect];
+        return {
+          events: http.postStream(route.path, route.body, {
+            root: route.root,
+            signal: options.signal,
+            format: framing,
+          }),
+          parser: DIALECTS[route.dialect].stream(route.hints),
+          framing,
+          url: http.url(route.path, route.root),
+        };
+      }, this.#endpoint.provider);
+    }
+    return (async () => {
+      const { http, route } = await prepare();
+      const body = await http.postJson(route.path, route.body, { root: route.root, signal: options.signal });
+      return toResult(DIALECTS[route.dialect].parse(body, route.hints));
+    })();
+  }
+
+  /** TGI: prefill logprobs (`decoder_input_details`), the one generated token dropped. */
+  async #tgiPromptLogprobs(text: string, options: PromptLogprobsOptions): Promise<LogprobResult> {
+    const http = await this.#endpoint.transport();
+    const model = await this.#endpoint.model();
+    const topK = options.topK ?? 5;
+    const body = await http.postJson(
+      "/generate",
+      tgiGenerateRequest(text, { promptLogprobs: true, maxNewTokens: 1, topNTokens: Math.min(topK, 5) }),
+      { root: true, signal: options.signal },
+    );
+    const parsed: ParsedSequence = DIALECTS[TGI_DIALECT].parse(body, {
+      prompt: text,
+      model,
+      promptLogprobs: true,
+      includeGenerated: false,
     });
+    return toResult(parsed);
   }
 
   /** vLLM's `/tokenize` (at the server root); undefined when the server has none. */

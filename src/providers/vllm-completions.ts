@@ -25,6 +25,8 @@ export interface VllmParseOptions {
   includeGenerated?: boolean;
 }
 
+type PromptLogprobs = NonNullable<CompletionChoice["prompt_logprobs"]>;
+
 export const VLLM_DIALECT = "vllm-completions" as const;
 
 /**
@@ -71,28 +73,60 @@ export function parseVllmCompletion(body: unknown, options: VllmParseOptions = {
     );
   }
   const prompt = choice.prompt_logprobs
-    ? promptRows(choice, options)
+    ? promptRows(
+        {
+          prompt_logprobs: choice.prompt_logprobs,
+          prompt_token_ids: choice.prompt_token_ids,
+          logprobs: choice.logprobs,
+        },
+        options,
+      )
     : { rows: [], method: "generated" as const };
   const generated =
-    options.includeGenerated === false ? [] : generatedRows(choice, prompt.rows.length, response);
+    options.includeGenerated === false
+      ? { rows: [], method: "generated" as const }
+      : generatedRows(choice, prompt.rows.length, response);
   return {
-    rows: [...prompt.rows, ...generated],
-    method: prompt.method,
+    rows: [...prompt.rows, ...generated.rows],
+    method: prompt.rows.length > 0 ? prompt.method : generated.method,
     model: response.model,
     dialect: VLLM_DIALECT,
+    finishReason: choice.finish_reason ?? null,
   };
 }
 
-function promptRows(
-  choice: CompletionChoice,
-  options: VllmParseOptions,
+/**
+ * Where prompt rows come from: vLLM's `prompt_logprobs` (per choice on `/v1/completions`, top level
+ * on `/v1/chat/completions`), the prompt's ids when the server returned them, and the legacy
+ * `logprobs` arrays of an `echo` request when there are any.
+ *
+ * @example
+ * const source: PromptSource = { prompt_logprobs: body.prompt_logprobs, prompt_token_ids: body.prompt_token_ids };
+ */
+export interface PromptSource {
+  prompt_logprobs: PromptLogprobs;
+  prompt_token_ids?: number[] | null;
+  logprobs?: LegacyLogprobs | null;
+}
+
+/**
+ * Rows for vLLM `prompt_logprobs` (positions 0..n-1, `isPrompt` true), the actual token at each
+ * position identified by id — `prompt_token_ids`, then `options.promptTokenIds` (`/tokenize`), then
+ * echoed `token_id:N` tokens — and only as a last resort by decoded text; `method` records which.
+ *
+ * @example
+ * const { rows, method } = promptRows({ prompt_logprobs: body.prompt_logprobs, prompt_token_ids: body.prompt_token_ids });
+ */
+export function promptRows(
+  source: PromptSource,
+  options: Pick<VllmParseOptions, "prompt" | "promptTokenIds" | "topK"> = {},
 ): { rows: RowWithoutOffsets[]; method: IdentificationMethod } {
-  const dicts = choice.prompt_logprobs!;
-  const { ids, method } = actualTokenIds(choice, options, dicts);
+  const dicts = source.prompt_logprobs;
+  const { ids, method } = actualTokenIds(source, options, dicts);
   const k = options.topK ?? inferTopK(dicts, ids);
   const rows = dicts.map((dict, position): RowWithoutOffsets => {
     const id = ids[position];
-    if (!dict) return firstRow(position, id, dicts, choice.logprobs);
+    if (!dict) return firstRow(position, id, dicts, source.logprobs);
     const alternatives = alternativesOf(dict);
     const actual = id === null ? undefined : dict[String(id)];
     const logprob = actual ? cleanLogprob(actual.logprob) : null;
@@ -124,7 +158,7 @@ function promptRows(
 function firstRow(
   position: number,
   id: number | null,
-  dicts: NonNullable<CompletionChoice["prompt_logprobs"]>,
+  dicts: PromptLogprobs,
   legacy: LegacyLogprobs | null | undefined,
 ): RowWithoutOffsets {
   let token = legacy && legacy.tokens.length > position ? legacy.tokens[position] : undefined;
@@ -178,7 +212,7 @@ function alternativesOf(dict: Record<string, VllmLogprob>): Alternative[] {
  * within them (rank < n ⇒ k = n) and the top-(n-1) plus the appended actual otherwise (rank > n ⇒
  * k = n - 1); rank = n or no rank fits either. k is the same at every position, so intersect.
  */
-function inferTopK(dicts: NonNullable<CompletionChoice["prompt_logprobs"]>, ids: (number | null)[]): number {
+function inferTopK(dicts: PromptLogprobs, ids: (number | null)[]): number {
   let lo = 0;
   let hi = Infinity;
   let fewest = Infinity;
@@ -196,9 +230,9 @@ function inferTopK(dicts: NonNullable<CompletionChoice["prompt_logprobs"]>, ids:
 }
 
 function actualTokenIds(
-  choice: CompletionChoice,
-  options: VllmParseOptions,
-  dicts: NonNullable<CompletionChoice["prompt_logprobs"]>,
+  choice: PromptSource,
+  options: Pick<VllmParseOptions, "prompt" | "promptTokenIds">,
+  dicts: PromptLogprobs,
 ): { ids: (number | null)[]; method: IdentificationMethod } {
   const n = dicts.length;
   if (choice.prompt_token_ids && choice.prompt_token_ids.length === n) {
@@ -219,7 +253,7 @@ function actualTokenIds(
  * continues it (the longest such), or the only entry ranked beyond the others (the appended actual).
  */
 function idsFromDecodedText(
-  dicts: NonNullable<CompletionChoice["prompt_logprobs"]>,
+  dicts: PromptLogprobs,
   prompt: string | undefined,
   echoTokens: string[] | undefined,
 ): (number | null)[] {
@@ -252,23 +286,168 @@ function generatedRows(
   choice: CompletionChoice,
   promptLength: number,
   response: { usage?: { prompt_tokens: number } | null; choices: unknown[] },
-): RowWithoutOffsets[] {
+): { rows: RowWithoutOffsets[]; method: IdentificationMethod } {
   const legacy = choice.logprobs;
-  if (!legacy) return [];
-  // How many leading entries are the echoed prompt: known from token_ids or prompt_logprobs, or,
-  // for a single choice, from usage.prompt_tokens.
-  let echoed = promptLength;
-  if (choice.token_ids) echoed = legacy.tokens.length - choice.token_ids.length;
-  else if (promptLength === 0 && response.usage && response.choices.length === 1) {
-    echoed = legacy.tokens.length > response.usage.prompt_tokens ? response.usage.prompt_tokens : 0;
+  if (!legacy) return { rows: [], method: "generated" };
+  const echoed = echoedCount(choice, promptLength, response);
+  const from = promptLength > 0 ? echoed : 0;
+  const rows = legacyRows(legacy, {
+    echoed,
+    from,
+    firstPosition: promptLength,
+    promptTokenIds: choice.prompt_token_ids,
+    tokenIds: choice.token_ids,
+  });
+  const method = from < echoed ? echoMethod(legacy, echoed, choice.prompt_token_ids) : "generated";
+  return { rows, method };
+}
+
+/**
+ * How many leading legacy entries are the echoed prompt: known from `token_ids` (the generated ids),
+ * from `prompt_logprobs`, from `prompt_token_ids` when the first entry is a prompt position (no
+ * logprob), or, for a single choice, from `usage.prompt_tokens`.
+ */
+function echoedCount(
+  choice: CompletionChoice,
+  promptLength: number,
+  response: { usage?: { prompt_tokens: number } | null; choices: unknown[] },
+): number {
+  const legacy = choice.logprobs!;
+  if (choice.token_ids) return Math.max(0, legacy.tokens.length - choice.token_ids.length);
+  if (promptLength > 0) return promptLength;
+  const promptIds = choice.prompt_token_ids;
+  if (promptIds && legacy.tokens.length >= promptIds.length && legacy.token_logprobs[0] === null) {
+    return promptIds.length;
   }
-  const start = promptLength > 0 ? echoed : 0;
+  if (response.usage && response.choices.length === 1) {
+    return legacy.tokens.length > response.usage.prompt_tokens ? response.usage.prompt_tokens : 0;
+  }
+  return 0;
+}
+
+/**
+ * The identification method of echoed prompt rows: by the server's ids when it returned them, else
+ * by the echoed tokens themselves (text, or `token_id:N`).
+ *
+ * @example
+ * echoMethod(legacy, 3, [128000, 9906, 1917]) // "return_token_ids"
+ */
+export function echoMethod(
+  legacy: LegacyLogprobs,
+  echoed: number,
+  promptTokenIds: readonly number[] | null | undefined,
+): IdentificationMethod {
+  if (promptTokenIds && promptTokenIds.length === echoed) return "return_token_ids";
+  return legacy.tokens.length >= echoed ? "echo" : "generated";
+}
+
+/**
+ * Options of `legacyRows`.
+ *
+ * @example
+ * legacyRows(legacy, { echoed: 3, from: 3, firstPosition: 3, tokenIds: choice.token_ids } satisfies LegacyRowsOptions)
+ */
+export interface LegacyRowsOptions {
+  /** How many leading entries are the echoed prompt (rows with `isPrompt` true). */
+  echoed: number;
+  /** The first entry to turn into a row (default 0) and one past the last (default: all). */
+  from?: number;
+  to?: number;
+  /** The position of the row for entry `from`. */
+  firstPosition: number;
+  /** Ids of the echoed prompt entries, when the server returned them. */
+  promptTokenIds?: readonly number[] | null;
+  /** Ids of the generated entries (`token_ids` with `return_token_ids`). */
+  tokenIds?: readonly number[] | null;
+  /**
+   * The `logprobs` k the maps were built with, when known; by default inferred from all the
+   * entries (`legacyTopK`).
+   */
+  topK?: number | null;
+}
+
+/**
+ * Canonical rows from legacy completions `logprobs` arrays (vLLM and OpenAI, streamed or not).
+ * Ids come from `promptTokenIds` / `tokenIds`, else from `token_id:N` tokens. Each `top_logprobs`
+ * map holds the top-k plus, when it is not among them, the sampled token (k + 1 keys): once k is
+ * known, a sampled token that is the least likely of k + 1 keys is censored (`rank > k`) instead of
+ * being given rank k + 1.
+ *
+ * @example
+ * legacyRows(choice.logprobs, { echoed: 0, firstPosition: 0 })[0].logprob // -1.2
+ */
+export function legacyRows(legacy: LegacyLogprobs, options: LegacyRowsOptions): RowWithoutOffsets[] {
+  const { echoed } = options;
+  const from = Math.max(0, options.from ?? 0);
+  const to = Math.min(legacy.tokens.length, options.to ?? legacy.tokens.length);
+  const k = options.topK === undefined ? legacyTopK(legacy) : options.topK;
   const rows: RowWithoutOffsets[] = [];
-  for (let i = Math.max(0, start); i < legacy.tokens.length; i++) {
-    const id = i >= echoed ? (choice.token_ids?.[i - echoed] ?? null) : null;
-    rows.push(legacyRow(legacy, i, promptLength + rows.length, id, i < echoed));
+  for (let i = from; i < to; i++) {
+    const isPrompt = i < echoed;
+    const id = isPrompt
+      ? options.promptTokenIds?.length === echoed
+        ? options.promptTokenIds[i]
+        : null
+      : (options.tokenIds?.[i - echoed] ?? null);
+    rows.push(legacyRow(legacy, i, options.firstPosition + (i - from), id, isPrompt, k));
   }
   return rows;
+}
+
+/**
+ * The bounds a run of legacy maps puts on k, intersected over positions (see `legacyTopK`).
+ *
+ * @example
+ * const start: TopKBounds = { lo: 0, hi: Infinity };
+ */
+export interface TopKBounds {
+  lo: number;
+  hi: number;
+}
+
+/**
+ * Narrows the bounds on k with the legacy maps of entries `from..`: a map of n keys in which the
+ * sampled token is not the least likely holds exactly the top-k (k = n); one where it is the least
+ * likely holds the top-n (k = n) or the top-(n-1) plus the appended sampled token (k = n - 1).
+ *
+ * @example
+ * const bounds = legacyTopKBounds(legacy, 0, { lo: 0, hi: Infinity })
+ */
+export function legacyTopKBounds(legacy: LegacyLogprobs, from: number, bounds: TopKBounds): TopKBounds {
+  let { lo, hi } = bounds;
+  for (let i = Math.max(0, from); i < legacy.tokens.length; i++) {
+    const top = legacy.top_logprobs?.[i];
+    const logprob = cleanLogprob(legacy.token_logprobs[i]);
+    const token = legacy.tokens[i];
+    if (!top || logprob === null || !Object.hasOwn(top, token)) continue;
+    const values = Object.values(top);
+    const n = values.length;
+    const rank = 1 + values.filter((v) => v !== null && v > logprob).length;
+    lo = Math.max(lo, rank < n ? n : n - 1);
+    hi = Math.min(hi, n);
+  }
+  return { lo, hi };
+}
+
+/**
+ * The k of a whole set of legacy maps when the positions pin it down, else null (then a map's
+ * keys are read as the top-n, the documented meaning).
+ *
+ * @example
+ * legacyTopK(choice.logprobs) // 1
+ */
+export function legacyTopK(legacy: LegacyLogprobs): number | null {
+  return topKOf(legacyTopKBounds(legacy, 0, { lo: 0, hi: Infinity }));
+}
+
+/**
+ * k from its bounds: the single value they allow, else null.
+ *
+ * @example
+ * topKOf({ lo: 1, hi: 1 }) // 1
+ */
+export function topKOf(bounds: TopKBounds): number | null {
+  return bounds.lo === bounds.hi && Number.isFinite(bounds.hi) ? bounds.hi : null;
 }
 
 function legacyRow(
@@ -277,27 +456,59 @@ function legacyRow(
   position: number,
   id: number | null,
   isPrompt: boolean,
+  k: number | null,
 ): RowWithoutOffsets {
   const token = legacy.tokens[i];
   const logprob = cleanLogprob(legacy.token_logprobs[i]);
   const alternatives = legacyAlternatives(legacy.top_logprobs?.[i] ?? null);
+  const n = alternatives.length;
   const inTop = alternatives.find((a) => a.token === token);
   // Keys are decoded text, so the actual token is found by text; outside the map its rank is censored.
-  const censored = logprob !== null && !inTop && alternatives.length > 0;
+  let rank = logprob === null ? null : (inTop?.rank ?? null);
+  let censored = logprob !== null && !inTop && n > 0;
+  let bound = censored ? n : null;
+  let topK = n;
+  if (inTop && rank !== null && rank >= n && k !== null && n === k + 1) {
+    // The sampled token was appended beyond the top-k: its rank is k + 1 only if no unlisted token
+    // can be more likely; otherwise all that is known is rank > k.
+    topK = k;
+    if (!unlistedCannotOutrank(alternatives, logprob!)) {
+      rank = null;
+      inTop.rank = null;
+      censored = k > 0;
+      bound = censored ? k : null;
+    }
+  }
   return {
     position,
     tokenId: id ?? tokenIdFromPlaceholder(token),
     token,
     bytes: null,
     logprob,
-    rank: logprob === null ? null : (inTop?.rank ?? null),
+    rank,
     rankCensored: censored,
-    rankBound: censored ? alternatives.length : null,
-    topK: alternatives.length,
+    rankBound: bound,
+    topK,
     alternatives,
     isPrompt,
     special: isSpecialTokenText(token),
   };
+}
+
+/**
+ * Whether the listed alternatives leave too little probability mass for any unlisted token to be
+ * more likely than a token of `logprob`; then its rank among the listed is its rank in the vocabulary.
+ *
+ * @example
+ * unlistedCannotOutrank([{ logprob: -0.1 }], -0.1) // true: at most 0.095 is left for the rest
+ */
+export function unlistedCannotOutrank(
+  listed: readonly { logprob: number | null }[],
+  logprob: number,
+): boolean {
+  const mass = listed.reduce((sum, a) => sum + (a.logprob === null ? 0 : Math.exp(a.logprob)), 0);
+  // A little slack for the rounding of the reported values.
+  return 1 - mass + 1e-6 * (listed.length + 1) <= Math.exp(logprob);
 }
 
 /** A legacy `{text: logprob}` map as alternatives ranked by value (ties share 1 + #strictly greater). */

@@ -1,0 +1,139 @@
+import type { RowWithoutOffsets } from "../core/assemble-text.js";
+import { ServerError, TransportError, UsageError } from "../errors.js";
+import type { StreamEvent } from "../http/sse-decoder.js";
+import type { ParsedSequence, StreamParser } from "../providers/parsed-sequence.js";
+import { throwIfServerError } from "../providers/stream-error.js";
+import { LogprobResult } from "../result.js";
+
+/** A sent streaming request: its events, the parser for its dialect, and how it is framed. */
+export interface OpenedStream {
+  events: AsyncIterable<StreamEvent>;
+  parser: StreamParser;
+  framing: "sse" | "ndjson";
+  url: string;
+}
+
+/** A token as it arrives from a stream: a canonical row before its offsets in the final text are known. */
+export type StreamToken = RowWithoutOffsets;
+
+/**
+ * The tokens of a streaming request as they arrive, and the whole result when it ends.
+ * Iterate it with `for await`; breaking out of the loop (or aborting the request's signal) cancels
+ * the request. `result()` resolves once the stream has ended.
+ *
+ * @example
+ * const stream = lab.complete("Once upon a time", { maxTokens: 20, stream: true });
+ * for await (const token of stream) process.stdout.write(token.token);
+ * const r = await stream.result();
+ */
+export class LogprobStream implements AsyncIterable<StreamToken> {
+  readonly #open: () => Promise<OpenedStream>;
+  readonly #label: string;
+  #started = false;
+  #settle!: { resolve: (r: LogprobResult) => void; reject: (e: unknown) => void };
+  readonly #result: Promise<LogprobResult>;
+
+  /** `open` sends the request (lazily, on first iteration) and says how to read its events. */
+  constructor(open: () => Promise<OpenedStream>, label: string) {
+    this.#open = open;
+    this.#label = label;
+    this.#result = new Promise<LogprobResult>((resolve, reject) => {
+      this.#settle = { resolve, reject };
+    });
+    // A caller may await result() without iterating; do not report that as unhandled.
+    this.#result.catch(() => {});
+  }
+
+  /** The whole sequence once the stream has ended (iterates it if nobody else does). */
+  result(): Promise<LogprobResult> {
+    if (!this.#started) void this.#drain();
+    return this.#result;
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<StreamToken> {
+    if (this.#started)
+      throw new UsageError("a LogprobStream can be iterated only once; use result() for the whole sequence");
+    this.#started = true;
+    let finished = false;
+    try {
+      const { events, parser, framing, url } = await this.#open();
+      for await (const event of events) {
+        if (framing === "sse" && event.data === "[DONE]") {
+          finished = true;
+          break;
+        }
+        const payload = parsePayload(event, url);
+        if (payload === undefined) continue;
+        const where = `in the stream from ${url}`;
+        if (event.event === "error")
+          throwIfServerError(
+            isObject(payload) ? payload : { error: String(payload) },
+            parser.result().rows,
+            where,
+          );
+        throwIfServerError(payload, parser.result().rows, where);
+        for (const token of parser.push(payload)) yield token;
+        if (parser.done) {
+          finished = true;
+          if (framing === "ndjson") break;
+        }
+      }
+      if (!finished) {
+        throw new TransportError(
+          `the stream from ${url} closed before its end (${parser.result().rows.length} token(s) received)`,
+          { url, code: "INCOMPLETE_STREAM" },
+        );
+      }
+      this.#settle.resolve(toResult(parser.result()));
+    } catch (error) {
+      this.#settle.reject(error);
+      throw error;
+    } finally {
+      if (!finished) {
+        this.#settle.reject(
+          new TransportError(`the ${this.#label} stream was cancelled before it ended`, {
+            url: this.#label,
+            code: "ABORTED",
+          }),
+        );
+      }
+    }
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      for await (const _ of this) {
+        // Only the final result is wanted.
+      }
+    } catch {
+      // Already delivered through the result promise.
+    }
+  }
+}
+
+function parsePayload(event: StreamEvent, url: string): unknown {
+  if (event.data.trim() === "") return undefined;
+  try {
+    return JSON.parse(event.data);
+  } catch {
+    if (event.unterminated) return undefined;
+    throw new ServerError({
+      serverMessage: `not JSON: ${event.data.slice(0, 200)}`,
+      where: `in the stream from ${url}`,
+    });
+  }
+}
+
+function isObject(value: unknown): value is object {
+  return value !== null && typeof value === "object";
+}
+
+/** A parsed sequence as a result. */
+export function toResult(sequence: ParsedSequence): LogprobResult {
+  return new LogprobResult(sequence.rows, {
+    dialect: sequence.dialect,
+    model: sequence.model,
+    method: sequence.method,
+    incomplete: sequence.incomplete,
+  });
+}

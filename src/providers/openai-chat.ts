@@ -1,0 +1,358 @@
+import type { RowWithoutOffsets } from "../core/assemble-text.js";
+import { type Alternative, cleanLogprob } from "../core/token-logprob.js";
+import { UsageError } from "../errors.js";
+import type { ChatMessage, ChatRequest } from "./chat-request-schema.js";
+import {
+  type ChatLogprobs,
+  type ChatTokenLogprob,
+  chatChunkSchema,
+  chatResponseSchema,
+} from "./openai-chat-schema.js";
+import type { ParsedSequence, StreamParser } from "./parsed-sequence.js";
+import { throwIfServerError } from "./stream-error.js";
+import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
+import { validate } from "./validate.js";
+import { promptRows, unlistedCannotOutrank } from "./vllm-completions.js";
+
+/**
+ * The dialect name of chat completions (OpenAI and vLLM alike) in `ParsedSequence.dialect`.
+ *
+ * @example
+ * parseOpenAIChat(body).dialect === OPENAI_CHAT_DIALECT // true
+ */
+export const OPENAI_CHAT_DIALECT = "openai-chat" as const;
+
+/**
+ * Options of `chatRequest`.
+ *
+ * @example
+ * const options: ChatRequestOptions = { model: "gpt-4o-mini", topLogprobs: 5, maxTokens: 16, stream: true };
+ */
+export interface ChatRequestOptions {
+  model?: string;
+  /** Alternatives reported per position, 0..20 (OpenAI's limit and vLLM's default); default 5. */
+  topLogprobs?: number;
+  maxTokens?: number;
+  temperature?: number;
+  seed?: number;
+  /** Completions to sample; parse one with `{ choice }`. */
+  n?: number;
+  /** Stream the answer as `chat.completion.chunk`s, with a final usage chunk. */
+  stream?: boolean;
+  /**
+   * vLLM only (OpenAI rejects it): logprobs of the templated prompt's tokens with this many
+   * alternatives, and `return_token_ids` so the actual tokens come back by id. Not with `stream`.
+   */
+  promptLogprobs?: number;
+}
+
+/**
+ * Builds a `/v1/chat/completions` body that asks for the logprob of every generated token and its
+ * top alternatives (`logprobs: true`, `top_logprobs`). A string is one user message.
+ *
+ * @example
+ * chatRequest([{ role: "user", content: "Name a colour." }], { model: "gpt-4o-mini", topLogprobs: 5, maxTokens: 8 })
+ */
+export function chatRequest(
+  messages: string | readonly ChatMessage[],
+  options: ChatRequestOptions = {},
+): ChatRequest {
+  const list: ChatMessage[] =
+    typeof messages === "string" ? [{ role: "user", content: messages }] : [...messages];
+  if (list.length === 0)
+    throw new UsageError('chat needs at least one message, e.g. [{ role: "user", content: "Hi" }].');
+  list.forEach((message, i) => {
+    if (
+      !message ||
+      typeof message.role !== "string" ||
+      message.role === "" ||
+      message.content === undefined
+    ) {
+      throw new UsageError(`message ${i} needs a role and a content, e.g. { role: "user", content: "Hi" }.`);
+    }
+  });
+  const topLogprobs = options.topLogprobs ?? 5;
+  checkInteger("topLogprobs", topLogprobs, 0, 20, " (the servers' limit)");
+  const body: ChatRequest = { messages: list, logprobs: true, top_logprobs: topLogprobs };
+  if (options.model !== undefined) body.model = options.model;
+  if (options.maxTokens !== undefined) {
+    checkInteger("maxTokens", options.maxTokens, 1, Number.MAX_SAFE_INTEGER);
+    body.max_tokens = options.maxTokens;
+  }
+  if (options.temperature !== undefined) {
+    if (!Number.isFinite(options.temperature) || options.temperature < 0) {
+      throw new UsageError(`temperature must be a number ≥ 0; got ${options.temperature}`);
+    }
+    body.temperature = options.temperature;
+  }
+  if (options.seed !== undefined) {
+    checkInteger("seed", options.seed, Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    body.seed = options.seed;
+  }
+  if (options.n !== undefined) {
+    checkInteger("n", options.n, 1, 128);
+    body.n = options.n;
+  }
+  if (options.promptLogprobs !== undefined) {
+    checkInteger("promptLogprobs", options.promptLogprobs, 0, 20, " (vLLM's default limit)");
+    if (options.stream) {
+      throw new UsageError(
+        "promptLogprobs cannot be streamed (vLLM refuses it); drop stream or promptLogprobs.",
+      );
+    }
+    body.prompt_logprobs = options.promptLogprobs;
+    body.return_token_ids = true;
+  }
+  if (options.stream) {
+    body.stream = true;
+    body.stream_options = { include_usage: true };
+  }
+  return body;
+}
+
+function checkInteger(name: string, value: number, min: number, max: number, why = ""): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    const range =
+      max === Number.MAX_SAFE_INTEGER ? `an integer ≥ ${min}` : `an integer from ${min} to ${max}`;
+    throw new UsageError(`${name} must be ${range}${why}; got ${value}`);
+  }
+}
+
+/**
+ * Options of `parseOpenAIChat`.
+ *
+ * @example
+ * parseOpenAIChat(body, { choice: 1 } satisfies ChatParseOptions)
+ */
+export interface ChatParseOptions {
+  /** Which choice (by its `index`) to read when `n > 1`; default 0. */
+  choice?: number;
+  /** The templated prompt's ids (vLLM `/tokenize` with `messages`), to identify prompt tokens. */
+  promptTokenIds?: readonly number[];
+}
+
+/**
+ * Parses a non-streamed chat completion (OpenAI or vLLM) into the canonical rows of one choice:
+ * vLLM's top-level `prompt_logprobs` first (when sent), then one generated row per
+ * `logprobs.content` entry (or `logprobs.refusal` entry). Exact bytes come from `bytes`; `-9999`
+ * means unknown; ranks are derived from `top_logprobs`, censored where they cannot be known.
+ *
+ * @example
+ * const seq = parseOpenAIChat(body);
+ * seq.rows[0] // { token: "Hello", logprob: -0.317, rank: 1, topK: 2, isPrompt: false, … }
+ */
+export function parseOpenAIChat(body: unknown, options: ChatParseOptions = {}): ParsedSequence {
+  const response = validate(chatResponseSchema, body, OPENAI_CHAT_DIALECT);
+  const index = options.choice ?? 0;
+  const choice = response.choices.find((c) => c.index === index);
+  if (!choice) {
+    const have = response.choices.map((c) => c.index).join(", ");
+    throw new UsageError(
+      `choice ${index} is not in this response; it has ${response.choices.length} choice(s) (index ${have})`,
+    );
+  }
+  const prompt = response.prompt_logprobs
+    ? promptRows(
+        { prompt_logprobs: response.prompt_logprobs, prompt_token_ids: response.prompt_token_ids },
+        { promptTokenIds: options.promptTokenIds },
+      )
+    : { rows: [], method: "generated" as const };
+  const generated = chatRows(choice.logprobs, prompt.rows.length, choice.token_ids);
+  return {
+    rows: [...prompt.rows, ...generated],
+    method: prompt.method,
+    model: response.model,
+    dialect: OPENAI_CHAT_DIALECT,
+    finishReason: choice.finish_reason ?? null,
+  };
+}
+
+/**
+ * An incremental parser for a streamed chat completion: push each chunk's parsed JSON (the caller
+ * handles SSE framing and `[DONE]`). Chunks of other choices, the role-only first chunk and the
+ * final usage chunk (`choices: []`) add no rows. `done` turns true on the chosen choice's
+ * `finish_reason`; `result()` then equals `parseOpenAIChat` of the same answer unstreamed.
+ *
+ * @example
+ * const parser = createOpenAIChatStreamParser();
+ * for (const chunk of chunks) parser.push(chunk);
+ * parser.result().rows.length
+ */
+export function createOpenAIChatStreamParser(options: { choice?: number } = {}): StreamParser {
+  const index = options.choice ?? 0;
+  const rows: RowWithoutOffsets[] = [];
+  let done = false;
+  let finishReason: string | null = null;
+  let model: string | undefined;
+  return {
+    push(payload: unknown): RowWithoutOffsets[] {
+      throwIfServerError(payload, rows, "in the chat stream");
+      const chunk = validate(chatChunkSchema, payload, OPENAI_CHAT_DIALECT);
+      model ??= chunk.model;
+      const added: RowWithoutOffsets[] = [];
+      for (const choice of chunk.choices) {
+        if (choice.index !== index) continue;
+        const next = chatRows(choice.logprobs, rows.length, choice.token_ids);
+        rows.push(...next);
+        added.push(...next);
+        if (choice.finish_reason != null) {
+          done = true;
+          finishReason = choice.finish_reason;
+        }
+      }
+      return added;
+    },
+    get done() {
+      return done;
+    },
+    result(): ParsedSequence {
+      return {
+        rows: [...rows],
+        method: "generated",
+        model,
+        dialect: OPENAI_CHAT_DIALECT,
+        finishReason,
+        ...(done ? {} : { incomplete: true }),
+      };
+    },
+  };
+}
+
+/** Rows of one `choices[].logprobs` (a whole message, or one chunk's delta) from `firstPosition` on. */
+function chatRows(
+  logprobs: ChatLogprobs | null | undefined,
+  firstPosition: number,
+  tokenIds: readonly number[] | null | undefined,
+): RowWithoutOffsets[] {
+  if (!logprobs) return [];
+  const entries = [...(logprobs.content ?? []), ...(logprobs.refusal ?? [])];
+  // vLLM's `token_ids` (return_token_ids) are the exact ids of the same tokens, in order.
+  const ids = tokenIds && tokenIds.length === entries.length ? tokenIds : null;
+  // OpenAI always sends the `refusal` key (vLLM never does) and lists the true top-k, most likely first.
+  const trueTopK = logprobs.refusal !== undefined;
+  return entries.map((entry, i) => chatRow(entry, firstPosition + i, ids?.[i] ?? null, trueTopK));
+}
+
+/** An alternative with what is needed to match it to the sampled token. */
+interface Listed {
+  alternative: Alternative;
+  bytes: readonly number[] | null;
+  raw: number | null;
+  /** Where the server put it: vLLM puts the sampled token first, OpenAI the most likely. */
+  wireIndex: number;
+}
+
+function chatRow(
+  entry: ChatTokenLogprob,
+  position: number,
+  knownId: number | null,
+  trueTopK: boolean,
+): RowWithoutOffsets {
+  const placeholderId = tokenIdFromPlaceholder(entry.token);
+  const tokenId = knownId ?? placeholderId;
+  // With return_tokens_as_token_ids, `bytes` are those of the "token_id:N" text, not of the token.
+  const bytes = placeholderId === null && entry.bytes ? Uint8Array.from(entry.bytes) : null;
+  const logprob = cleanLogprob(entry.logprob);
+  const wire = entry.top_logprobs ?? [];
+  const listed = dedupe(wire);
+  const n = listed.length;
+  for (const item of listed) {
+    const lp = item.alternative.logprob;
+    item.alternative.rank =
+      lp === null ? null : 1 + listed.filter((o) => (o.alternative.logprob ?? -Infinity) > lp).length;
+  }
+  const actual = findSampled(listed, entry, placeholderId);
+  if (actual && actual.alternative.tokenId === null) actual.alternative.tokenId = tokenId;
+
+  let rank: number | null = null;
+  let censored = false;
+  let bound: number | null = null;
+  if (!actual && n > 0) {
+    // Not among the listed top-k (OpenAI's -9999 too: "not within the top 20"): rank > k.
+    censored = true;
+    bound = n;
+  } else if (logprob !== null && actual) {
+    const derived = 1 + listed.filter((o) => (o.alternative.logprob ?? -Infinity) > logprob).length;
+    // Exact when something listed is less likely (all more likely tokens are then listed), when
+    // the list is a true top-k (OpenAI; or a server that did not put the sampled token first), or
+    // when too little probability is left for an unlisted token to be more likely.
+    const lessLikely = listed.some(
+      (o) => o !== actual && (o.alternative.logprob === null || o.alternative.logprob < logprob),
+    );
+    const exact =
+      lessLikely ||
+      trueTopK ||
+      actual.wireIndex !== 0 ||
+      unlistedCannotOutrank(
+        listed.map((o) => o.alternative),
+        logprob,
+      );
+    if (exact) {
+      rank = derived;
+    } else {
+      // vLLM lists the sampled token first, then the top-1..k-1 when it is outside the top-k:
+      // the least likely of the list may rank anywhere from `derived` down.
+      actual.alternative.rank = null;
+      censored = derived > 1;
+      bound = censored ? derived - 1 : null;
+    }
+  }
+  // vLLM's placeholder for a sampled token missing from the logprob dict (an EOS, PR #17637).
+  const eosPlaceholder =
+    entry.token === "" && logprob === null && (entry.bytes ?? []).length === 0 && wire.length === 0;
+  return {
+    position,
+    tokenId,
+    token: entry.token,
+    bytes,
+    logprob,
+    rank,
+    rankCensored: censored,
+    rankBound: bound,
+    topK: n,
+    alternatives: listed
+      .map((o) => o.alternative)
+      .sort((a, b) => (b.logprob ?? -Infinity) - (a.logprob ?? -Infinity)),
+    isPrompt: false,
+    special: eosPlaceholder || isSpecialTokenText(entry.token),
+  };
+}
+
+/**
+ * The alternatives as listed, exact repeats dropped: the same id (`token_id:N`), or the same text,
+ * bytes and logprob. Different tokens may share a text (e.g. two partial-UTF-8 tokens shown as
+ * "�"), so text alone does not make a repeat.
+ */
+function dedupe(wire: readonly NonNullable<ChatTokenLogprob["top_logprobs"]>[number][]): Listed[] {
+  const seen = new Set<string>();
+  const out: Listed[] = [];
+  wire.forEach((top, wireIndex) => {
+    const id = tokenIdFromPlaceholder(top.token);
+    const key = id !== null ? `id:${id}` : JSON.stringify([top.token, top.bytes ?? null, top.logprob]);
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({
+      alternative: { tokenId: id, token: top.token, logprob: cleanLogprob(top.logprob), rank: null },
+      bytes: top.bytes ?? null,
+      raw: top.logprob,
+      wireIndex,
+    });
+  });
+  return out;
+}
+
+/** The listed alternative that is the sampled token: by id, else by text and bytes, nearest logprob. */
+function findSampled(listed: Listed[], entry: ChatTokenLogprob, id: number | null): Listed | undefined {
+  const candidates = listed.filter((o) =>
+    id !== null && o.alternative.tokenId !== null
+      ? o.alternative.tokenId === id
+      : o.alternative.token === entry.token && sameBytes(o.bytes, entry.bytes ?? null),
+  );
+  if (candidates.length <= 1 || id !== null) return candidates[0];
+  return candidates.find((o) => o.raw === entry.logprob) ?? candidates[0];
+}
+
+function sameBytes(a: readonly number[] | null, b: readonly number[] | null): boolean {
+  if (a === null || b === null) return true;
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
