@@ -1,5 +1,5 @@
-import type { Engine } from "./completions.js";
 import { loadEmbeddedModel } from "./embedded-model.js";
+import type { Engine } from "./engine-types.js";
 import { loadTokenizer } from "./tokenizer.js";
 
 let engine: Engine | undefined;

@@ -1,21 +1,30 @@
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { z } from "zod";
-import {
-  completionRequestSchema,
-  detokenizeRequestSchema,
-  tokenizeRequestSchema,
-} from "../providers/vllm-schema.js";
-import { ApiError, completionsResponse, type Engine } from "./completions.js";
+import { chatRequestSchema } from "../providers/chat-request-schema.js";
+import { devupRequestSchema } from "../providers/devup-request-schema.js";
+import { tgiGenerateRequestSchema } from "../providers/tgi-request-schema.js";
+import { detokenizeRequestSchema, tokenizeRequestSchema } from "../providers/vllm-schema.js";
+import { ApiError, type ErrorDialect } from "./api-error.js";
+import { chatResponse, planChat } from "./chat-completions.js";
+import { streamChat } from "./chat-stream.js";
+import { completionBodySchema, completionsResponse, planCompletion } from "./completions.js";
+import { streamCompletions, VLLM_SSE } from "./completions-stream.js";
+import { DEVUP_SSE, devupResponse, devupStream, planDevup } from "./devup-native.js";
 import { embeddedEngine } from "./engine.js";
+import type { Engine } from "./engine-types.js";
+import { parseBody, readJson, sendError, sendJson } from "./http-io.js";
+import { SseWriter } from "./sse-writer.js";
+import { planTgi, type TgiPlan, tgiGenerateResponse } from "./tgi-generate.js";
+import { TGI_SSE, tgiStream } from "./tgi-stream.js";
 
+/** Options of `serve()`. @example await serve({ port: 8000, host: "127.0.0.1", apiKey: "secret" }) */
 export interface ServeOptions {
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
   /** Interface to bind (default 127.0.0.1, loopback only). */
   host?: string;
-  /** When set, every `/v1` route and the tokenizer routes require `Authorization: Bearer <apiKey>`. */
+  /** When set, every route but `/health` requires `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Largest request body accepted, bytes (default 8 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
@@ -25,7 +34,7 @@ export interface ServeOptions {
   unref?: boolean;
 }
 
-/** A running embedded server. */
+/** A running embedded server. @example const { url, close } = await serve(); await close(); */
 export interface EmbeddedServer {
   /** The OpenAI-style base URL, e.g. `http://127.0.0.1:8000/v1` (use it as `ACS_API_BASE`). */
   url: string;
@@ -36,9 +45,14 @@ export interface EmbeddedServer {
 }
 
 /**
- * Starts the embedded language model behind a vLLM-compatible HTTP server: `POST /v1/completions`
- * (prompt_logprobs, echo, legacy logprobs, return_token_ids, n, seed), `POST /tokenize`,
- * `POST /detokenize`, `GET /v1/models`, `GET /health`. Binds 127.0.0.1 unless told otherwise.
+ * Starts the embedded language model behind an HTTP server that speaks the dialects logprob-lab reads
+ * (reference/wire-formats.md), streaming and not:
+ * - vLLM: `POST /v1/completions` (prompt_logprobs, echo, legacy logprobs, return_token_ids, n, seed,
+ *   stream), `POST /v1/chat/completions` (Llama 3 chat template, logprobs/top_logprobs, prompt_logprobs,
+ *   stream), `POST /tokenize`, `POST /detokenize`, `GET /v1/models`, `GET /health`;
+ * - TGI: `POST /generate`, `POST /generate_stream`, `POST /` (compat, `stream` flag);
+ * - DEVUP / DeepInfra native: `POST /v1/inference/{model}`.
+ * Binds 127.0.0.1 unless told otherwise.
  *
  * @example
  * const server = await serve({ port: 0 });
@@ -50,7 +64,11 @@ export async function serve(options: ServeOptions = {}): Promise<EmbeddedServer>
   const host = options.host ?? "127.0.0.1";
   const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
   const server = createServer((req, res) => {
-    handle(engine, options.apiKey, maxBody, req, res).catch((error) => sendError(res, error));
+    const path = routePath(req);
+    const dialect = dialectOf(req.method, path);
+    handle(engine, options.apiKey, maxBody, req, res, path, dialect).catch((error) =>
+      sendError(res, error, dialect),
+    );
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -73,10 +91,40 @@ export async function serve(options: ServeOptions = {}): Promise<EmbeddedServer>
     host,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // In-flight requests finish; idle keep-alive sockets close now, and any socket still open
+        // after a grace period (e.g. one a client opened and never used) is closed too.
+        const grace = setTimeout(() => server.closeAllConnections(), 2000);
+        grace.unref();
+        server.close(() => {
+          clearTimeout(grace);
+          resolve();
+        });
         server.closeIdleConnections();
       }),
   };
+}
+
+const DEVUP_PREFIX = "/v1/inference/";
+const KNOWN_PATHS = [
+  "/v1/completions",
+  "/v1/chat/completions",
+  "/tokenize",
+  "/detokenize",
+  "/v1/models",
+  "/generate",
+  "/generate_stream",
+];
+
+function routePath(req: IncomingMessage): string {
+  const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "") || "/";
+  return path.replace(/^\/v1(?=\/(tokenize|detokenize)$)/, "");
+}
+
+function dialectOf(method: string | undefined, path: string): ErrorDialect {
+  if (path === "/generate" || path === "/generate_stream" || (path === "/" && method === "POST"))
+    return "tgi";
+  if (path.startsWith(DEVUP_PREFIX)) return "devup";
+  return "openai";
 }
 
 async function handle(
@@ -85,55 +133,92 @@ async function handle(
   maxBody: number,
   req: IncomingMessage,
   res: ServerResponse,
+  path: string,
+  dialect: ErrorDialect,
 ): Promise<void> {
-  const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "") || "/";
-  if (path === "/health") return send(res, 200, "{}");
+  if (path === "/health") return sendJson(res, 200, "{}");
   if (apiKey !== undefined && !authorized(req.headers.authorization, apiKey)) {
-    return send(res, 401, JSON.stringify({ error: "Unauthorized" }));
+    return sendJson(res, 401, JSON.stringify({ error: "Unauthorized" }));
   }
-  const route = `${req.method} ${path.replace(/^\/v1(?=\/(tokenize|detokenize)$)/, "")}`;
-  switch (route) {
+  const body = () => readJson(req, maxBody, dialect);
+  if (path.startsWith(DEVUP_PREFIX) && path.length > DEVUP_PREFIX.length) {
+    if (req.method !== "POST") return sendJson(res, 405, JSON.stringify({ detail: "Method Not Allowed" }));
+    const plan = planDevup(engine, parseBody(devupRequestSchema, await body(), dialect));
+    if (plan.request.stream) return devupStream(engine, plan, new SseWriter(res, DEVUP_SSE));
+    return sendJson(res, 200, devupResponse(engine, plan));
+  }
+  switch (`${req.method} ${path}`) {
     case "GET /v1/models":
-      return send(res, 200, JSON.stringify(modelList()));
+      return sendJson(res, 200, JSON.stringify(modelList()));
     case "POST /v1/completions": {
-      const request = parse(completionRequestSchema, await readJson(req, maxBody));
-      return send(res, 200, completionsResponse(engine, request));
+      const request = parseBody(completionBodySchema, await body(), dialect);
+      if (!request.stream) return sendJson(res, 200, completionsResponse(engine, request));
+      return streamCompletions(engine, planCompletion(engine, request), new SseWriter(res, VLLM_SSE));
+    }
+    case "POST /v1/chat/completions": {
+      const plan = planChat(engine, parseBody(chatRequestSchema, await body(), dialect));
+      if (plan.request.stream) return streamChat(engine, plan, new SseWriter(res, VLLM_SSE));
+      return sendJson(res, 200, chatResponse(engine, plan));
+    }
+    case "POST /generate":
+    case "POST /generate_stream":
+    case "POST /": {
+      const request = parseBody(tgiGenerateRequestSchema, await body(), dialect);
+      const stream = path === "/generate_stream" || (path === "/" && request.stream === true);
+      if (!stream) return tgiGenerate(engine, res, planTgi(engine, request, false));
+      // TGI validates inside the stream: its errors arrive as events after a 200.
+      let plan: TgiPlan | ApiError;
+      try {
+        plan = planTgi(engine, request, true);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error;
+        plan = error;
+      }
+      return tgiStream(engine, plan, new SseWriter(res, TGI_SSE));
     }
     case "POST /tokenize": {
-      const request = parse(tokenizeRequestSchema, await readJson(req, maxBody));
+      const request = parseBody(tokenizeRequestSchema, await body(), dialect);
       const ids = engine.tokenizer.encode(request.prompt);
       const tokens = request.add_special_tokens === false ? ids : [engine.tokenizer.bos, ...ids];
       const tokenStrs = request.return_token_strs ? tokens.map((id) => engine.tokenizer.piece(id)) : null;
-      return send(
-        res,
-        200,
-        JSON.stringify({
-          count: tokens.length,
-          max_model_len: engine.maxModelLen,
-          tokens,
-          token_strs: tokenStrs,
-        }),
-      );
+      const answer = {
+        count: tokens.length,
+        max_model_len: engine.maxModelLen,
+        tokens,
+        token_strs: tokenStrs,
+      };
+      return sendJson(res, 200, JSON.stringify(answer));
     }
     case "POST /detokenize": {
-      const request = parse(detokenizeRequestSchema, await readJson(req, maxBody));
+      const request = parseBody(detokenizeRequestSchema, await body(), dialect);
       const bad = request.tokens.find((id) => id >= engine.tokenizer.vocabSize);
-      if (bad !== undefined)
-        throw new ApiError(
-          400,
-          `Token id ${bad} is out of vocabulary (size ${engine.tokenizer.vocabSize}).`,
-          "tokens",
-        );
-      return send(res, 200, JSON.stringify({ prompt: engine.tokenizer.decode(request.tokens) }));
+      if (bad !== undefined) {
+        const message = `Token id ${bad} is out of vocabulary (size ${engine.tokenizer.vocabSize}).`;
+        throw new ApiError(400, message, "tokens");
+      }
+      return sendJson(res, 200, JSON.stringify({ prompt: engine.tokenizer.decode(request.tokens) }));
     }
     default:
-      if (
-        ["/v1/completions", "/tokenize", "/detokenize", "/v1/models"].some((p) => route.endsWith(` ${p}`))
-      ) {
-        return send(res, 405, JSON.stringify({ detail: "Method Not Allowed" }));
+      if (KNOWN_PATHS.includes(path) || path.startsWith(DEVUP_PREFIX)) {
+        return sendJson(res, 405, JSON.stringify({ detail: "Method Not Allowed" }));
       }
-      return send(res, 404, JSON.stringify({ detail: "Not Found" }));
+      return sendJson(res, 404, JSON.stringify({ detail: "Not Found" }));
   }
+}
+
+/** `/generate`: the body plus TGI's timing and token-count headers. */
+function tgiGenerate(engine: Engine, res: ServerResponse, plan: TgiPlan): void {
+  const started = performance.now();
+  const { body, generatedTokens } = tgiGenerateResponse(engine, plan);
+  const elapsed = performance.now() - started;
+  sendJson(res, 200, body, {
+    "x-compute-type": "embedded",
+    "x-compute-time": String(elapsed / 1000),
+    "x-compute-characters": String([...plan.request.inputs].length),
+    "x-total-time": String(Math.round(elapsed)),
+    "x-prompt-tokens": String(plan.ids.length),
+    "x-generated-tokens": String(generatedTokens),
+  });
 }
 
 function modelList() {
@@ -157,52 +242,7 @@ function modelList() {
 function authorized(header: string | undefined, apiKey: string): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
   if (!match) return false;
-  const given = Buffer.from(match[1].trim());
+  const given = Buffer.from(match[1]!.trim());
   const expected = Buffer.from(apiKey);
   return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-async function readJson(req: IncomingMessage, maxBody: number): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBody) throw new ApiError(413, `Request body is larger than ${maxBody} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
-  } catch (error) {
-    throw new ApiError(400, `Request body is not valid JSON: ${(error as Error).message}`);
-  }
-}
-
-function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
-  const result = schema.safeParse(body);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const param = issue.path.map(String).join(".") || null;
-  throw new ApiError(
-    400,
-    `Invalid request${param ? ` parameter \`${param}\`` : ""}: ${issue.message}`,
-    param,
-  );
-}
-
-function send(res: ServerResponse, status: number, body: string): void {
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body) });
-  res.end(body);
-}
-
-function sendError(res: ServerResponse, error: unknown): void {
-  const api =
-    error instanceof ApiError
-      ? error
-      : new ApiError(500, `Internal error: ${(error as Error)?.message ?? error}`);
-  if (res.headersSent) {
-    res.destroy();
-    return;
-  }
-  const body = { error: { message: api.message, type: api.type, param: api.param, code: api.status } };
-  send(res, api.status, JSON.stringify(body));
 }

@@ -1,4 +1,5 @@
 import * as llama3 from "llama3-tokenizer-js";
+import { byteLevelPieceBytes } from "../core/byte-level-bpe.js";
 import { UsageError } from "../errors.js";
 
 /**
@@ -74,7 +75,6 @@ function createTokenizer(instance: Llama3Instance): Tokenizer {
       `llama3-tokenizer-js has ${pieces.length} vocabulary entries, expected ${VOCAB_SIZE}; install llama3-tokenizer-js@1.2.0.`,
     );
   }
-  const byteOf = unicodeToByte();
   const bytesCache: (Uint8Array | undefined)[] = new Array(VOCAB_SIZE);
   const textCache: (string | undefined)[] = new Array(VOCAB_SIZE);
   // ignoreBOM: a token sequence that starts with EF BB BF must keep its U+FEFF, as HF keeps it.
@@ -84,7 +84,7 @@ function createTokenizer(instance: Llama3Instance): Tokenizer {
     checkId(id);
     let cached = bytesCache[id];
     if (cached === undefined) {
-      cached = id >= FIRST_SPECIAL ? new TextEncoder().encode(pieces[id]!) : pieceBytes(pieces[id]!, byteOf);
+      cached = id >= FIRST_SPECIAL ? new TextEncoder().encode(pieces[id]!) : pieceBytes(pieces[id]!);
       bytesCache[id] = cached;
     }
     return cached;
@@ -142,26 +142,8 @@ function checkId(id: number): void {
   }
 }
 
-function pieceBytes(piece: string, byteOf: Map<number, number>): Uint8Array {
-  const out = new Uint8Array(piece.length);
-  let n = 0;
-  for (const char of piece) {
-    const byte = byteOf.get(char.codePointAt(0)!);
-    if (byte === undefined)
-      throw new Error(`vocabulary piece ${JSON.stringify(piece)} is not byte-level BPE.`);
-    out[n++] = byte;
-  }
-  return out.subarray(0, n);
-}
-
-// GPT-2's byte-to-unicode table, inverted: printable Latin-1 bytes stand for themselves, the other
-// 68 bytes were shifted to U+0100.. so that pieces never contain whitespace or control characters.
-function unicodeToByte(): Map<number, number> {
-  const map = new Map<number, number>();
-  let shifted = 0;
-  for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || byte >= 0xae;
-    map.set(printable ? byte : 0x100 + shifted++, byte);
-  }
-  return map;
+function pieceBytes(piece: string): Uint8Array {
+  const bytes = byteLevelPieceBytes(piece);
+  if (!bytes) throw new Error(`vocabulary piece ${JSON.stringify(piece)} is not byte-level BPE.`);
+  return bytes;
 }

@@ -5,6 +5,9 @@ import { z } from "zod";
  * (reference/wire-formats.md §3.7): a singular `input` with flat parameters. Ranges follow
  * DeepInfra's published `TextGenerationIn` schema. `top_n_tokens` and `details` are logprob-lab
  * extensions borrowed from TGI (top alternatives per token; token details in the non-streaming body).
+ *
+ * @example
+ * devupRequestSchema.parse({ input: "I have this dream", stream: true, max_new_tokens: 20 })
  */
 export const devupRequestSchema = z.object({
   input: z.string(),
@@ -27,4 +30,5 @@ export const devupRequestSchema = z.object({
   details: z.boolean().optional(),
 });
 
+/** @example const request: DevupRequest = { input: "I have this dream", stream: true }; */
 export type DevupRequest = z.infer<typeof devupRequestSchema>;

@@ -7,7 +7,7 @@ import { z } from "zod";
  * TGI's messages (router/src/validation.rs).
  */
 
-/** `parameters` of a generate request. */
+/** `parameters` of a generate request. @example tgiParametersSchema.parse({ details: true, top_n_tokens: 5, max_new_tokens: 20 }) */
 export const tgiParametersSchema = z.object({
   best_of: z.number().int().min(0).nullable().optional(),
   temperature: z.number().nullable().optional(),
@@ -30,12 +30,14 @@ export const tgiParametersSchema = z.object({
   adapter_id: z.string().nullable().optional(),
 });
 
-/** `{ inputs, parameters }`; `stream` only on the compat route `POST /`. */
+/** `{ inputs, parameters }`; `stream` only on the compat route `POST /`. @example tgiGenerateRequestSchema.parse({ inputs: "Hi", parameters: { decoder_input_details: true } }) */
 export const tgiGenerateRequestSchema = z.object({
   inputs: z.string(),
   parameters: tgiParametersSchema.optional(),
   stream: z.boolean().optional(),
 });
 
+/** @example const parameters: TgiParameters = { details: true, max_new_tokens: 4 }; */
 export type TgiParameters = z.infer<typeof tgiParametersSchema>;
+/** @example const request: TgiGenerateRequest = { inputs: "Hi", parameters: { details: true } }; */
 export type TgiGenerateRequest = z.infer<typeof tgiGenerateRequestSchema>;

@@ -1,6 +1,7 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
+import { normalizeDecodedTokens } from "./decoded-token-text.js";
 import type { ParsedSequence } from "./parsed-sequence.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { validate } from "./validate.js";
@@ -87,7 +88,7 @@ export function parseVllmCompletion(body: unknown, options: VllmParseOptions = {
       ? { rows: [], method: "generated" as const }
       : generatedRows(choice, prompt.rows.length, response);
   return {
-    rows: [...prompt.rows, ...generated.rows],
+    rows: [...normalizeDecodedTokens(prompt.rows, options.prompt), ...generated.rows],
     method: prompt.rows.length > 0 ? prompt.method : generated.method,
     model: response.model,
     dialect: VLLM_DIALECT,

@@ -1,0 +1,127 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { z } from "zod";
+import { ApiError, type ErrorDialect, errorJson } from "./api-error.js";
+
+/**
+ * Reads a request body of at most `maxBody` bytes and parses it as JSON. Too large → 413; not JSON →
+ * the dialect's status (vLLM 400, TGI/axum 400, DEVUP/FastAPI 422).
+ *
+ * @example
+ * const body = await readJson(req, 8 * 1024 * 1024, "openai");
+ */
+export async function readJson(
+  req: IncomingMessage,
+  maxBody: number,
+  dialect: ErrorDialect,
+): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > maxBody) throw new ApiError(413, `Request body is larger than ${maxBody} bytes.`);
+    chunks.push(chunk as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch (error) {
+    const reason = (error as Error).message;
+    if (dialect === "tgi") throw new ApiError(400, `Failed to parse the request body as JSON: ${reason}`);
+    if (dialect === "devup") throw new ApiError(422, `JSON decode error: ${reason}`);
+    throw new ApiError(400, `Request body is not valid JSON: ${reason}`);
+  }
+}
+
+/**
+ * Validates a parsed body against a request schema; the first issue becomes the dialect's
+ * validation error (vLLM 400 naming the parameter, TGI 422 "Failed to deserialize…", DEVUP 422 detail).
+ *
+ * @example
+ * const request = parseBody(chatRequestSchema, body, "openai");
+ */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, dialect: ErrorDialect): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const param = issue.path.map(String).join(".") || null;
+  if (dialect === "tgi") {
+    throw new ApiError(
+      422,
+      `Failed to deserialize the JSON body into the target type: ${param ? `${param}: ` : ""}${issue.message}`,
+      param,
+      "validation",
+    );
+  }
+  if (dialect === "devup") {
+    const { msg, type } = pydanticIssue(issue);
+    throw new ApiError(422, msg, param, type);
+  }
+  throw new ApiError(
+    400,
+    `Invalid request${param ? ` parameter \`${param}\`` : ""}: ${issue.message}`,
+    param,
+  );
+}
+
+/** A zod issue in pydantic v1's words (what DeepInfra's FastAPI answers in `detail[].msg` / `type`). */
+function pydanticIssue(issue: z.core.$ZodIssue): { msg: string; type: string } {
+  if (issue.code === "invalid_type") {
+    if (issue.message.endsWith("received undefined"))
+      return { msg: "field required", type: "value_error.missing" };
+    const expected = String(issue.expected);
+    const name = expected === "int" ? "integer" : expected === "number" ? "float" : expected;
+    return { msg: `value is not a valid ${name}`, type: `type_error.${name}` };
+  }
+  if ((issue.code === "too_small" || issue.code === "too_big") && issue.origin === "number") {
+    const small = issue.code === "too_small";
+    const limit = small ? issue.minimum : issue.maximum;
+    const words = `${small ? "greater" : "less"} than${issue.inclusive ? " or equal to" : ""}`;
+    const code = `${small ? "g" : "l"}${issue.inclusive ? "e" : "t"}`;
+    return { msg: `ensure this value is ${words} ${limit}`, type: `value_error.number.not_${code}` };
+  }
+  if (issue.code === "too_big" && issue.origin === "array") {
+    return {
+      msg: `ensure this value has at most ${issue.maximum} items`,
+      type: "value_error.list.max_items",
+    };
+  }
+  return { msg: issue.message, type: "value_error" };
+}
+
+/**
+ * Sends a complete JSON body with its length.
+ *
+ * @example
+ * sendJson(res, 200, '{"ok":true}');
+ */
+export function sendJson(
+  res: ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    ...headers,
+  });
+  res.end(body);
+}
+
+/**
+ * Answers with an error in the route's dialect; when a stream has already started, the connection is
+ * cut instead (the stream writers report their own errors as events before that).
+ *
+ * @example
+ * handler().catch((error) => sendError(res, error, "tgi"));
+ */
+export function sendError(res: ServerResponse, error: unknown, dialect: ErrorDialect): void {
+  const api =
+    error instanceof ApiError
+      ? error
+      : new ApiError(500, `Internal error: ${(error as Error)?.message ?? String(error)}`);
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  sendJson(res, api.status, errorJson(dialect, api));
+}
