@@ -3,7 +3,7 @@ import type { DevupRequest } from "./devup-request-schema.js";
 import type { ParsedSequence, StreamParser } from "./parsed-sequence.js";
 import { parseTgiBody, type TgiParseOptions, tgiSequence } from "./tgi.js";
 import { deepInfraNativeResponseSchema } from "./tgi-schema.js";
-import { type TgiStreamOptions, TgiStreamParser } from "./tgi-stream.js";
+import { type TgiStreamOptions, tgiStyleStreamParser } from "./tgi-stream.js";
 import { validate } from "./validate.js";
 
 /** The dialect name of DEVUP / DeepInfra native results. */
@@ -106,5 +106,5 @@ export function parseDevupResponse(body: unknown, options: DevupParseOptions = {
  * parser.push({ token: { id: 29892, text: ",", logprob: -2.65625, special: false }, generated_text: null, details: null });
  */
 export function createDevupStreamParser(options: TgiStreamOptions = {}): StreamParser {
-  return new TgiStreamParser(DEVUP_DIALECT, options);
+  return tgiStyleStreamParser(DEVUP_DIALECT, options);
 }

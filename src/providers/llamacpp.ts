@@ -1,5 +1,5 @@
-import type { RowWithoutOffsets } from "../core/assemble-text.js";
 import { UsageError } from "../errors.js";
+import { GeneratedStreamParser } from "./generated-stream-parser.js";
 import { llamaCppRow } from "./llamacpp-rows.js";
 import {
   type LlamaCppCompletion,
@@ -7,7 +7,6 @@ import {
   llamaCppCompletionSchema,
 } from "./llamacpp-schema.js";
 import type { ParsedSequence, StreamParser } from "./parsed-sequence.js";
-import { throwIfServerError } from "./stream-error.js";
 import { validate } from "./validate.js";
 
 /** The dialect name of llama.cpp `/completion` results. */
@@ -121,49 +120,6 @@ export function finishReasonOf(response: LlamaCppCompletion): string | null {
   return null;
 }
 
-class LlamaCppStreamParser implements StreamParser {
-  readonly #rows: RowWithoutOffsets[] = [];
-  #done = false;
-  #finishReason: string | null = null;
-  #model: string | undefined;
-
-  get done(): boolean {
-    return this.#done;
-  }
-
-  push(payload: unknown): RowWithoutOffsets[] {
-    if (this.#done) return [];
-    if (payload === "[DONE]") {
-      this.#done = true;
-      return [];
-    }
-    throwIfServerError(payload, this.#rows, "in the llama.cpp stream");
-    const event = validate(llamaCppCompletionSchema, payload, LLAMACPP_DIALECT);
-    let entries = event.completion_probabilities ?? event.probs ?? [];
-    // Old builds repeat every token already streamed in the final event; keep only what is new.
-    if (event.stop === true) entries = entries.slice(this.#rows.length);
-    const out = entries.map((entry, i) => llamaCppRow(entry, this.#rows.length + i));
-    this.#rows.push(...out);
-    this.#model = event.model ?? this.#model;
-    if (event.stop === true) {
-      this.#done = true;
-      this.#finishReason = finishReasonOf(event);
-    }
-    return out;
-  }
-
-  result(): ParsedSequence {
-    return {
-      rows: [...this.#rows],
-      method: "generated",
-      model: this.#model,
-      dialect: LLAMACPP_DIALECT,
-      finishReason: this.#finishReason,
-      incomplete: !this.#done,
-    };
-  }
-}
-
 /**
  * A `StreamParser` for llama.cpp `/completion` with `stream: true` (`data: {…}` events): partial
  * events (`stop: false`) carry the new token(s)' `completion_probabilities`; the `stop: true` event
@@ -175,5 +131,16 @@ class LlamaCppStreamParser implements StreamParser {
  * parser.push({ content: " Paris", stop: false, completion_probabilities: [{ id: 12366, token: " Paris", bytes: [32, 80, 97, 114, 105, 115], logprob: -0.12, top_logprobs: [] }] });
  */
 export function createLlamaCppStreamParser(): StreamParser {
-  return new LlamaCppStreamParser();
+  return new GeneratedStreamParser(LLAMACPP_DIALECT, "in the llama.cpp stream", (payload, seen) => {
+    const event = validate(llamaCppCompletionSchema, payload, LLAMACPP_DIALECT);
+    let entries = event.completion_probabilities ?? event.probs ?? [];
+    // Old builds repeat every token already streamed in the final event; keep only what is new.
+    if (event.stop === true) entries = entries.slice(seen);
+    return {
+      rows: entries.map((entry, i) => llamaCppRow(entry, seen + i)),
+      done: event.stop === true,
+      finishReason: event.stop === true ? finishReasonOf(event) : null,
+      model: event.model ?? undefined,
+    };
+  });
 }

@@ -64,7 +64,7 @@ export const chatChoiceSchema = z.object({
   index: z.number().int(),
   message: z
     .object({
-      role: z.string().optional(),
+      role: z.string().nullable().optional(),
       content: z.string().nullable().optional(),
       refusal: z.string().nullable().optional(),
     })
@@ -101,20 +101,8 @@ export const chatResponseSchema = z.object({
  * @example
  * chatChunkChoiceSchema.parse({ index: 0, delta: { role: "assistant", content: "" }, logprobs: null, finish_reason: null })
  */
-export const chatChunkChoiceSchema = z.object({
-  index: z.number().int(),
-  delta: z
-    .object({
-      role: z.string().nullable().optional(),
-      content: z.string().nullable().optional(),
-      refusal: z.string().nullable().optional(),
-    })
-    .nullable()
-    .optional(),
-  logprobs: chatLogprobsSchema.nullable().optional(),
-  finish_reason: z.string().nullable().optional(),
-  stop_reason: stopReason,
-  token_ids: tokenIds.nullable().optional(),
+export const chatChunkChoiceSchema = chatChoiceSchema.omit({ message: true }).extend({
+  delta: chatChoiceSchema.shape.message,
 });
 
 /**

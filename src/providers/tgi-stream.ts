@@ -1,6 +1,5 @@
-import type { RowWithoutOffsets } from "../core/assemble-text.js";
-import type { ParsedSequence, StreamParser } from "./parsed-sequence.js";
-import { throwIfServerError } from "./stream-error.js";
+import { GeneratedStreamParser } from "./generated-stream-parser.js";
+import type { StreamParser } from "./parsed-sequence.js";
 import { tgiGeneratedRow } from "./tgi-rows.js";
 import { tgiStreamEventSchema } from "./tgi-schema.js";
 import { validate } from "./validate.js";
@@ -17,57 +16,26 @@ export interface TgiStreamOptions {
  * if pushed as the string, also ends it). Error events throw `ServerError` with the rows so far.
  *
  * @example
- * const parser = new TgiStreamParser("tgi");
+ * const parser = tgiStyleStreamParser("tgi");
  * for (const event of events) parser.push(JSON.parse(event.data));
  * parser.done // true once generated_text arrived
  */
-export class TgiStreamParser implements StreamParser {
-  readonly #dialect: "tgi" | "devup";
-  readonly #model: string | undefined;
-  readonly #rows: RowWithoutOffsets[] = [];
-  #done = false;
-  #finishReason: string | null = null;
-
-  constructor(dialect: "tgi" | "devup", options: TgiStreamOptions = {}) {
-    this.#dialect = dialect;
-    this.#model = options.model;
-  }
-
-  get done(): boolean {
-    return this.#done;
-  }
-
-  push(payload: unknown): RowWithoutOffsets[] {
-    if (this.#done) return [];
-    if (payload === "[DONE]") {
-      this.#done = true;
-      return [];
-    }
-    throwIfServerError(payload, this.#rows, `in the ${this.#dialect === "tgi" ? "TGI" : "DEVUP"} stream`);
-    const event = validate(tgiStreamEventSchema, payload, this.#dialect);
-    const out: RowWithoutOffsets[] = [];
-    if (event.token) {
-      const row = tgiGeneratedRow(event.token, event.top_tokens, this.#rows.length);
-      this.#rows.push(row);
-      out.push(row);
-    }
-    if (event.generated_text !== null && event.generated_text !== undefined) {
-      this.#done = true;
-      this.#finishReason = event.details?.finish_reason ?? null;
-    }
-    return out;
-  }
-
-  result(): ParsedSequence {
-    return {
-      rows: [...this.#rows],
-      method: "generated",
-      model: this.#model,
-      dialect: this.#dialect,
-      finishReason: this.#finishReason,
-      incomplete: !this.#done,
-    };
-  }
+export function tgiStyleStreamParser(dialect: "tgi" | "devup", options: TgiStreamOptions = {}): StreamParser {
+  const where = `in the ${dialect === "tgi" ? "TGI" : "DEVUP"} stream`;
+  return new GeneratedStreamParser(
+    dialect,
+    where,
+    (payload, seen) => {
+      const event = validate(tgiStreamEventSchema, payload, dialect);
+      const done = event.generated_text !== null && event.generated_text !== undefined;
+      return {
+        rows: event.token ? [tgiGeneratedRow(event.token, event.top_tokens, seen)] : [],
+        done,
+        finishReason: done ? (event.details?.finish_reason ?? null) : null,
+      };
+    },
+    options.model,
+  );
 }
 
 /**
@@ -80,5 +48,5 @@ export class TgiStreamParser implements StreamParser {
  * parser.push({ index: 1, token: { id: 578, text: " le", logprob: -1.78, special: false }, generated_text: null, details: null });
  */
 export function createTgiStreamParser(options: TgiStreamOptions = {}): StreamParser {
-  return new TgiStreamParser("tgi", options);
+  return tgiStyleStreamParser("tgi", options);
 }
