@@ -68,7 +68,7 @@ export class GeneratedStreamParser implements StreamParser {
       model: this.#model,
       dialect: this.#dialect,
       finishReason: this.#finishReason,
-      incomplete: !this.#done,
+      ...(this.#done ? {} : { incomplete: true }),
     };
   }
 }

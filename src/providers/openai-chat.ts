@@ -2,6 +2,7 @@ import type { RowWithoutOffsets } from "../core/assemble-text.js";
 import { type Alternative, cleanLogprob } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
 import type { ChatMessage, ChatRequest } from "./chat-request-schema.js";
+import { GeneratedStreamParser } from "./generated-stream-parser.js";
 import {
   type ChatLogprobs,
   type ChatTokenLogprob,
@@ -180,42 +181,16 @@ export function parseOpenAIChat(body: unknown, options: ChatParseOptions = {}): 
  */
 export function createOpenAIChatStreamParser(options: { choice?: number } = {}): StreamParser {
   const index = options.choice ?? 0;
-  const rows: RowWithoutOffsets[] = [];
-  let done = false;
-  let finishReason: string | null = null;
-  let model: string | undefined;
-  return {
-    push(payload: unknown): RowWithoutOffsets[] {
-      throwIfServerError(payload, rows, "in the chat stream");
-      const chunk = validate(chatChunkSchema, payload, OPENAI_CHAT_DIALECT);
-      model ??= chunk.model;
-      const added: RowWithoutOffsets[] = [];
-      for (const choice of chunk.choices) {
-        if (choice.index !== index) continue;
-        const next = chatRows(choice.logprobs, rows.length, choice.token_ids);
-        rows.push(...next);
-        added.push(...next);
-        if (choice.finish_reason != null) {
-          done = true;
-          finishReason = choice.finish_reason;
-        }
-      }
-      return added;
-    },
-    get done() {
-      return done;
-    },
-    result(): ParsedSequence {
-      return {
-        rows: [...rows],
-        method: "generated",
-        model,
-        dialect: OPENAI_CHAT_DIALECT,
-        finishReason,
-        ...(done ? {} : { incomplete: true }),
-      };
-    },
-  };
+  return new GeneratedStreamParser(OPENAI_CHAT_DIALECT, "in the chat stream", (payload, seen) => {
+    const chunk = validate(chatChunkSchema, payload, OPENAI_CHAT_DIALECT);
+    const choice = chunk.choices.find((c) => c.index === index);
+    return {
+      rows: choice ? chatRows(choice.logprobs, seen, choice.token_ids) : [],
+      done: choice?.finish_reason != null,
+      finishReason: choice?.finish_reason ?? null,
+      model: chunk.model,
+    };
+  });
 }
 
 /** Rows of one `choices[].logprobs` (a whole message, or one chunk's delta) from `firstPosition` on. */

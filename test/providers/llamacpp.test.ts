@@ -209,7 +209,6 @@ describe("createLlamaCppStreamParser", () => {
       rows: body.rows,
       finishReason: "eos",
       model: body.model,
-      incomplete: false,
     });
   });
 
