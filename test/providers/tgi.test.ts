@@ -259,7 +259,6 @@ describe("createTgiStreamParser", () => {
     expect(parser.result()).toMatchObject({
       dialect: "tgi",
       finishReason: "eos_token",
-      incomplete: undefined,
     });
   });
 
