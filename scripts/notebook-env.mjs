@@ -5,9 +5,14 @@
 //     name, so node_modules/logprob-lab is a relative symlink to the repository root (npm deletes it
 //     on install; it is recreated on every run).
 //  2. A project-local tslab kernel spec in .jupyter-local/kernels/tslab/kernel.json that runs THIS
-//     project's node_modules/tslab with the current Node binary. The user's Jupyter configuration is
-//     never touched: the returned env points JUPYTER_PATH (and Jupyter's config/data/runtime dirs and
-//     IPYTHONDIR) into .jupyter-local/, so nothing is written to the home directory.
+//     project's node_modules/tslab with the current Node binary, and a Deno kernel spec in
+//     .jupyter-local/kernels/deno/kernel.json that runs the Deno binary of the `deno` devDependency
+//     (shipped inside the npm package @deno/<platform>; nothing is downloaded). Deno resolves
+//     `import … from "logprob-lab"` through the same node_modules symlink (a package.json above the
+//     notebook makes Deno use node_modules), to the package's ESM entry (dist/esm/index.js).
+//     The user's Jupyter configuration is never touched: the returned env points JUPYTER_PATH (and
+//     Jupyter's config/data/runtime dirs, IPYTHONDIR and DENO_DIR) into .jupyter-local/, so nothing
+//     is written to the home directory.
 //  3. `jupyter nbconvert` (with nbclient) is installed; otherwise it says how to install it.
 //
 // Import: `const { env } = prepareNotebookEnv()`. Run: `node scripts/notebook-env.mjs [--json]`
@@ -28,6 +33,7 @@ import { fileURLToPath } from "node:url";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const kernelName = "tslab";
+export const denoKernelName = "deno";
 
 const INSTALL_HINT = [
   "Jupyter's nbconvert (with nbclient) is required to run the notebooks and was not found.",
@@ -78,14 +84,59 @@ export function kernelSpec(root = repoRoot, nodePath = process.execPath) {
   };
 }
 
-/** Writes .jupyter-local/kernels/tslab/kernel.json when its content changed. Returns its path. */
-export function writeKernelSpec(root = repoRoot, nodePath = process.execPath) {
-  const dir = join(root, ".jupyter-local", "kernels", kernelName);
+/**
+ * The Deno executable of the `deno` devDependency: `node_modules/deno/deno` (its postinstall links it
+ * there) or, when install scripts did not run, the binary inside the platform package it comes from
+ * (`@deno/linux-x64-glibc`, …). Throws NotebookEnvError when neither exists.
+ */
+export function denoBinary(root = repoRoot) {
+  const exe = process.platform === "win32" ? "deno.exe" : "deno";
+  const candidates = [join(root, "node_modules", "deno", exe)];
+  const arch = process.arch;
+  if (process.platform === "linux")
+    candidates.push(join(root, "node_modules", "@deno", `linux-${arch}-glibc`, exe));
+  else candidates.push(join(root, "node_modules", "@deno", `${process.platform}-${arch}`, exe));
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) {
+    throw new NotebookEnvError(
+      `The Deno binary is missing (looked for ${candidates.map((p) => relative(root, p)).join(", ")}): ` +
+        "run `npm ci` (the `deno` devDependency ships it for linux x64/arm64 glibc, macOS and Windows).",
+    );
+  }
+  return found;
+}
+
+/**
+ * The kernel.json `deno jupyter --install` would write, but running this project's Deno binary with
+ * its cache (DENO_DIR) inside .jupyter-local/ and no update check. The kernel runs with --allow-all.
+ */
+export function denoKernelSpec(root = repoRoot, denoPath = denoBinary(root)) {
+  return {
+    argv: [denoPath, "jupyter", "--kernel", "--conn", "{connection_file}"],
+    display_name: "Deno",
+    language: "typescript",
+    env: { DENO_DIR: join(root, ".jupyter-local", "deno"), DENO_NO_UPDATE_CHECK: "1" },
+    metadata: { "logprob-lab": "project-local Deno kernel written by scripts/notebook-env.mjs" },
+  };
+}
+
+function writeSpec(root, name, spec) {
+  const dir = join(root, ".jupyter-local", "kernels", name);
   const file = join(dir, "kernel.json");
-  const text = `${JSON.stringify(kernelSpec(root, nodePath), null, 2)}\n`;
+  const text = `${JSON.stringify(spec, null, 2)}\n`;
   mkdirSync(dir, { recursive: true });
   if (!existsSync(file) || readFileSync(file, "utf8") !== text) writeFileSync(file, text);
   return file;
+}
+
+/** Writes .jupyter-local/kernels/tslab/kernel.json when its content changed. Returns its path. */
+export function writeKernelSpec(root = repoRoot, nodePath = process.execPath) {
+  return writeSpec(root, kernelName, kernelSpec(root, nodePath));
+}
+
+/** Writes .jupyter-local/kernels/deno/kernel.json when its content changed. Returns its path. */
+export function writeDenoKernelSpec(root = repoRoot, denoPath = denoBinary(root)) {
+  return writeSpec(root, denoKernelName, denoKernelSpec(root, denoPath));
 }
 
 /**
@@ -100,6 +151,8 @@ export function jupyterEnv(root = repoRoot, base = process.env) {
     JUPYTER_DATA_DIR: join(local, "data"),
     JUPYTER_RUNTIME_DIR: join(local, "runtime"),
     IPYTHONDIR: join(local, "ipython"),
+    // Deno's module/npm cache (the Deno kernel's spec sets it too).
+    DENO_DIR: join(local, "deno"),
   };
   for (const dir of Object.values(dirs)) mkdirSync(dir, { recursive: true });
   const path = [local, ...(base.JUPYTER_PATH ?? "").split(delimiter).filter((p) => p && p !== local)];
@@ -111,6 +164,7 @@ export function jupyterEnv(root = repoRoot, base = process.env) {
     PYTHONDONTWRITEBYTECODE: "1",
     // Silences debugpy's "frozen modules" warning printed when Jupyter lists the python3 kernel spec.
     PYDEVD_DISABLE_FILE_VALIDATION: "1",
+    DENO_NO_UPDATE_CHECK: "1",
   };
 }
 
@@ -131,15 +185,26 @@ export function checkNotebookServer(env = process.env) {
 }
 
 /**
- * Does all of the above. Returns `{ env, kernelName, kernelSpecPath, nbconvertVersion }`; throws
- * NotebookEnvError with an actionable message when something is missing.
+ * Does all of the above. Returns `{ env, kernelName, kernelSpecPath, denoKernelSpecPath,
+ * denoProblem, nbconvertVersion }`; throws NotebookEnvError with an actionable message when
+ * something the tslab kernel needs is missing. A missing Deno binary (e.g. an unsupported platform)
+ * only leaves the Deno kernel out: `denoKernelSpecPath` is undefined and `denoProblem` says why.
  */
 export function prepareNotebookEnv({ root = repoRoot, base = process.env } = {}) {
   linkSelf(root);
   const kernelSpecPath = writeKernelSpec(root);
+  let denoKernelSpecPath;
+  let denoProblem;
+  try {
+    denoKernelSpecPath = writeDenoKernelSpec(root);
+  } catch (error) {
+    if (!(error instanceof NotebookEnvError)) throw error;
+    denoProblem = error.message;
+    rmSync(join(root, ".jupyter-local", "kernels", denoKernelName), { recursive: true, force: true });
+  }
   const env = jupyterEnv(root, base);
   const nbconvertVersion = checkNbconvert(env);
-  return { env, kernelName, kernelSpecPath, nbconvertVersion };
+  return { env, kernelName, kernelSpecPath, denoKernelSpecPath, denoProblem, nbconvertVersion };
 }
 
 function main() {
@@ -151,21 +216,35 @@ function main() {
     console.error(error.message);
     process.exit(1);
   }
-  const { env, kernelSpecPath, nbconvertVersion } = prepared;
+  const { env, kernelSpecPath, denoKernelSpecPath, denoProblem, nbconvertVersion } = prepared;
   const keys = [
     "JUPYTER_PATH",
     "JUPYTER_CONFIG_DIR",
     "JUPYTER_DATA_DIR",
     "JUPYTER_RUNTIME_DIR",
     "IPYTHONDIR",
+    "DENO_DIR",
+    "DENO_NO_UPDATE_CHECK",
   ];
   if (process.argv.includes("--json")) {
     const out = Object.fromEntries(keys.map((k) => [k, env[k]]));
-    console.log(JSON.stringify({ env: out, kernelName, kernelSpecPath, nbconvertVersion }, null, 2));
+    const kernels = { tslab: kernelSpecPath, deno: denoKernelSpecPath ?? null };
+    console.log(
+      JSON.stringify(
+        { env: out, kernelName, kernelSpecPath, kernels, denoProblem, nbconvertVersion },
+        null,
+        2,
+      ),
+    );
     return;
   }
   console.error(
     `# tslab kernel spec: ${relative(process.cwd(), kernelSpecPath)} (nbconvert ${nbconvertVersion})`,
+  );
+  console.error(
+    denoKernelSpecPath
+      ? `# Deno kernel spec: ${relative(process.cwd(), denoKernelSpecPath)}`
+      : `# no Deno kernel: ${denoProblem}`,
   );
   for (const k of keys) console.log(`export ${k}=${JSON.stringify(env[k])}`);
 }

@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { connect } from "./client/connect.js";
+import { reportHtml } from "./display/report.js";
 import { summaryLine } from "./display/result-html.js";
-import { LogprobLabError } from "./errors.js";
+import { LogprobLabError, UsageError } from "./errors.js";
 import { serve } from "./local/server.js";
 import { tableToText } from "./table/table-text.js";
 
@@ -11,8 +12,9 @@ const USAGE = `Usage:
       Serve the embedded model with vLLM's /v1/completions (prompt_logprobs), /tokenize, /detokenize, /v1/models.
   logprob-lab score "text" [--top-k 5] [--json]
       Score a text (ACS_API_BASE/ACS_API_KEY, else the embedded model): per-token logprobs and totals.
-  logprob-lab report "text" -o report.html [--top-k 5]
-      Write a self-contained HTML report (chart + table) that opens offline.`;
+  logprob-lab report "text" -o report.html [--top-k 5] [--title T] [--rows 2000] [--surprising 10]
+      Write a self-contained HTML report that opens offline: summary, surprisal chart, the token
+      table (the first --rows positions) and the alternatives at the --surprising most surprising tokens.`;
 
 /**
  * The `logprob-lab` command line; returns the exit code.
@@ -114,10 +116,24 @@ async function reportCommand(args: string[]): Promise<number> {
     options: {
       output: { type: "string", short: "o", default: "report.html" },
       "top-k": { type: "string", default: "5" },
+      title: { type: "string" },
+      rows: { type: "string", default: "2000" },
+      surprising: { type: "string", default: "10" },
     },
   });
-  const result = await connect().promptLogprobs(positionals.join(" "), { topK: Number(values["top-k"]) });
-  writeFileSync(values.output, result.toHTML());
+  const text = positionals.join(" ");
+  if (!text) throw new UsageError('report needs a text: logprob-lab report "text" -o report.html');
+  const maxTableRows = positiveInteger("--rows", values.rows);
+  const surprisingCount = positiveInteger("--surprising", values.surprising);
+  const result = await connect().promptLogprobs(text, { topK: Number(values["top-k"]) });
+  const title = values.title ?? `logprob-lab report: ${text.length > 60 ? `${text.slice(0, 57)}...` : text}`;
+  writeFileSync(values.output, reportHtml(result, { title, maxTableRows, surprisingCount }));
   console.log(`wrote ${values.output} (${result.rows.length} positions; opens offline)`);
   return 0;
+}
+
+function positiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a positive integer, got ${value}`);
+  return n;
 }

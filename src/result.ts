@@ -1,8 +1,12 @@
 import { inspect } from "node:util";
+import * as aq from "arquero";
 import { assembleText, type RowWithoutOffsets } from "./core/assemble-text.js";
+import { whitespaceWordCount } from "./core/corpus.js";
 import { type Summary, summarize } from "./core/summary.js";
 import type { IdentificationMethod, TokenLogprob } from "./core/token-logprob.js";
+import { type WordSpanOptions, wordSpans } from "./core/words.js";
 import { JUPYTER_DISPLAY, type MimeBundle } from "./display/mime-bundle.js";
+import { type ReportOptions, reportHtml } from "./display/report.js";
 import { resultNotebookHtml, resultPageHtml, summaryLine } from "./display/result-html.js";
 import { alternativesTable, type Table, tokensTable } from "./table/tokens-table.js";
 
@@ -14,6 +18,14 @@ export interface ResultSource {
   method: IdentificationMethod;
   /** A captured stream that stopped early: the rows it holds, nothing invented. */
   incomplete?: boolean;
+}
+
+/** `r.summary`: the sequence totals plus word-level ones. */
+export interface ResultSummary extends Summary {
+  /** Whitespace-separated words of `text` (lm-eval's `word_perplexity` divisor; may differ from `r.words()`'s row count, e.g. for CJK). */
+  wordCount: number;
+  /** exp(−totalLogprob / wordCount): comparable across tokenizers; NaN without words. */
+  wordPerplexity: number;
 }
 
 /**
@@ -29,7 +41,7 @@ export class LogprobResult {
   readonly rows: readonly TokenLogprob[];
   /** The text of the sequence, rebuilt from the tokens (special tokens add none). */
   readonly text: string;
-  readonly summary: Summary;
+  readonly summary: ResultSummary;
   readonly dialect: string;
   readonly model: string | undefined;
   readonly method: IdentificationMethod;
@@ -41,7 +53,13 @@ export class LogprobResult {
     const assembled = assembleText(rows);
     this.rows = assembled.rows;
     this.text = assembled.text;
-    this.summary = summarize(assembled.rows);
+    const summary = summarize(assembled.rows);
+    const wordCount = whitespaceWordCount(assembled.text);
+    this.summary = {
+      ...summary,
+      wordCount,
+      wordPerplexity: wordCount > 0 ? Math.exp(-summary.totalLogprob / wordCount) : Number.NaN,
+    };
     this.dialect = source.dialect;
     this.model = source.model;
     this.method = source.method;
@@ -60,9 +78,35 @@ export class LogprobResult {
     return this.#alternatives;
   }
 
+  /**
+   * One row per word of `text`: start, end (UTF-16 offsets), text, logprob (Σ of the word's
+   * tokens, nats), surprisal_bits, token_count, positions. See `wordSpans` for how tokens and
+   * punctuation are assigned; pass `segmenter` for your own word boundaries.
+   *
+   * @example
+   * r.words().objects().map((w) => [w.text, w.surprisal_bits])
+   */
+  words(options: WordSpanOptions = {}): Table {
+    const spans = wordSpans(this.rows, this.text, options);
+    return aq.table({
+      start: spans.map((w) => w.start),
+      end: spans.map((w) => w.end),
+      text: spans.map((w) => w.text),
+      logprob: spans.map((w) => w.logprob),
+      surprisal_bits: spans.map((w) => w.surprisalBits),
+      token_count: spans.map((w) => w.tokenCount),
+      positions: spans.map((w) => w.positions),
+    });
+  }
+
   /** A standalone, offline HTML page: totals, surprisal chart, token table. */
   toHTML(): string {
     return resultPageHtml(this);
+  }
+
+  /** The full offline report (`npx logprob-lab report` writes the same): every section of `reportHtml`. */
+  toReport(options?: ReportOptions): string {
+    return reportHtml(this, options);
   }
 
   [JUPYTER_DISPLAY](): MimeBundle {

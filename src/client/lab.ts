@@ -1,4 +1,6 @@
+import type { Summary } from "../core/summary.js";
 import { HttpStatusError, UsageError } from "../errors.js";
+import { ResponseCache } from "../http/response-cache.js";
 import type { Transport } from "../http/transport.js";
 import type { ChatMessage } from "../providers/chat-request-schema.js";
 import { DIALECTS } from "../providers/dialects.js";
@@ -11,6 +13,14 @@ import type { LogprobResult } from "../result.js";
 import type { Provider } from "./endpoint-config.js";
 import { LogprobStream, toResult } from "./logprob-stream.js";
 import { type ChatOptions, type CompleteOptions, chatRoute, completeRoute, type Route } from "./routes.js";
+import { type ChoiceComparison, compareChoices } from "./scoring/compare-choices.js";
+import type { ContinuationResult } from "./scoring/continuation-result.js";
+import { cachedPoster, type JsonPoster } from "./scoring/json-poster.js";
+import { scoreContinuation } from "./scoring/score-continuation.js";
+import { type ScoreManyOptions, scoreMany } from "./scoring/score-many.js";
+import { scoreText } from "./scoring/score-text.js";
+import type { ScoringEndpoint } from "./scoring/scoring-endpoint.js";
+import type { ContinuationOptions, ScoreOptions } from "./scoring/scoring-options.js";
 
 export interface PromptLogprobsOptions {
   /** Alternatives per position, 0..20 (default 5). The actual token is always reported too. */
@@ -34,8 +44,8 @@ export interface Endpoint {
  */
 export class Lab {
   readonly #endpoint: Endpoint;
-  /** Whether `/tokenize` answered (undefined until tried). */
-  #canTokenize: boolean | undefined;
+  /** Whether `/tokenize` answered (undefined until tried), shared with the scoring calls. */
+  readonly #tokenizer: { available?: boolean } = {};
 
   constructor(endpoint: Endpoint) {
     this.#endpoint = endpoint;
@@ -66,14 +76,120 @@ export class Lab {
     if (typeof text !== "string" || text.length === 0) {
       throw new UsageError("promptLogprobs needs a non-empty string of text to score.");
     }
+    return this.#promptLogprobsVia(await this.#endpoint.transport(), text, options);
+  }
+
+  /**
+   * The exact log-likelihood of a text: every token after `<|begin_of_text|>` scored given the ones
+   * before it, each identified by id (`r.summary` has the totals). The text is tokenized once with
+   * `/tokenize`; a text longer than one request is scored in Hugging Face's strided sliding windows
+   * (window `maxContext - 1` prompt tokens, step `stride`; each window scores only its new tokens,
+   * the earlier ones are context), sent as token-id prompts. Every row records how many tokens of
+   * context it had (`row.contextTokens`). `maxContext` defaults to the server's `max_model_len`
+   * from `/tokenize`, else 2048; `stride` to half the window; `mode: "disjoint"` gives
+   * lm-evaluation-harness's rolling windows. Without `/tokenize` (or on TGI) the text is scored in
+   * one request and must fit. `cache` names a directory for the opt-in response cache.
+   *
+   * @example
+   * const r = await lab.score(longText, { maxContext: 1024, stride: 512 });
+   * r.summary.perplexity; r.rows.map((row) => row.contextTokens)
+   */
+  async score(text: string, options: ScoreOptions = {}): Promise<LogprobResult> {
+    return scoreText(await this.#scoring(options.cache), text, options);
+  }
+
+  /**
+   * The log-likelihood of `continuation` after `context` (lm-eval's `loglikelihood`) and whether
+   * greedy decoding would produce it (`isGreedy`; `topK` must be ≥ 1). Context and continuation are
+   * tokenized together; a token spanning the boundary ("The cat sat on the ma" + "t" → `" mat"`)
+   * belongs to the continuation. Every token is a row: the context's are present but unscored
+   * (no logprob), so `summary` and `logLikelihood` cover the continuation alone.
+   *
+   * @example
+   * const r = await lab.scoreContinuation("The capital of France is", " Paris", { topK: 5 });
+   * r.logLikelihood; r.isGreedy; r.coveredText // " Paris"
+   */
+  async scoreContinuation(
+    context: string,
+    continuation: string,
+    options: ContinuationOptions = {},
+  ): Promise<ContinuationResult> {
+    return scoreContinuation(await this.#scoring(options.cache), context, continuation, options);
+  }
+
+  /**
+   * Scores each choice as a continuation of the context and compares them with lm-evaluation-
+   * harness's multiple-choice metrics: summed logprob (acc), per token, per character (acc_norm,
+   * ÷ code points), per UTF-8 byte (acc_bytes), mutual information against the same text after
+   * `<|begin_of_text|>` alone (acc_mutual_info), the softmax of the sums over the choices, and
+   * `isGreedy`; `winners` says which choice each metric picks. `toTable()` gives one row per choice.
+   *
+   * @example
+   * const c = await lab.compareChoices("The capital of France is", [" Paris", " London"]);
+   * c.choices[c.winners.perChar].label; c.toTable().objects()
+   */
+  async compareChoices(
+    context: string,
+    choices: readonly string[],
+    options: ContinuationOptions = {},
+  ): Promise<ChoiceComparison> {
+    return compareChoices(await this.#scoring(options.cache), context, choices, options);
+  }
+
+  /**
+   * `score` for many texts, `concurrency` (default 8) at a time, results in input order. Progress
+   * shows in the notebook (one display updated in place), as a bar on a terminal's stderr, or as
+   * occasional lines (`progress: false` for silence; `onProgress` for your own). With `output`,
+   * results are streamed to that JSONL file as they finish and only their summaries are returned.
+   * Every text is tried; if any failed, a `ScoreManyError` is thrown at the end holding the
+   * successes and each failure's typed error. `cache` (a directory) makes re-runs send nothing twice.
+   *
+   * @example
+   * const results = await lab.scoreMany(texts, { concurrency: 4, cache: ".logprob-cache" });
+   * const summaries = await lab.scoreMany(texts, { output: "scores.jsonl", progress: false });
+   */
+  scoreMany(texts: readonly string[], options: ScoreManyOptions & { output: string }): Promise<Summary[]>;
+  scoreMany(
+    texts: readonly string[],
+    options?: ScoreManyOptions & { output?: undefined },
+  ): Promise<LogprobResult[]>;
+  scoreMany(texts: readonly string[], options?: ScoreManyOptions): Promise<LogprobResult[] | Summary[]>;
+  async scoreMany(
+    texts: readonly string[],
+    options: ScoreManyOptions = {},
+  ): Promise<(LogprobResult | Summary)[]> {
+    return scoreMany(await this.#scoring(options.cache), texts, options);
+  }
+
+  /** What the scoring functions use: this lab's endpoint, through the response cache when asked. */
+  async #scoring(cache: string | false | undefined): Promise<ScoringEndpoint> {
+    if (cache !== undefined && cache !== false && (typeof cache !== "string" || cache === "")) {
+      throw new UsageError(`cache must be a directory path or false; got ${JSON.stringify(cache)}`);
+    }
+    const [transport, model] = await Promise.all([this.#endpoint.transport(), this.#endpoint.model()]);
+    const http = cache ? cachedPoster(transport, new ResponseCache(cache), model) : transport;
+    return {
+      provider: this.#endpoint.provider,
+      http,
+      model,
+      tokenizer: this.#tokenizer,
+      promptLogprobs: (text, options) => this.#promptLogprobsVia(http, text, options),
+    };
+  }
+
+  /** `promptLogprobs` through a given poster (the transport, or the cache in front of it). */
+  async #promptLogprobsVia(
+    http: JsonPoster,
+    text: string,
+    options: PromptLogprobsOptions,
+  ): Promise<LogprobResult> {
     const provider = this.#endpoint.provider;
-    if (provider === "tgi") return this.#tgiPromptLogprobs(text, options);
+    if (provider === "tgi") return this.#tgiPromptLogprobs(http, text, options);
     if (provider !== "vllm") {
       throw new UsageError(
         `promptLogprobs needs prompt logprobs (vLLM's prompt_logprobs or TGI's prefill); the ${provider} API has none. Use lab.complete(text, { echo: true }) where supported, or a vLLM endpoint.`,
       );
     }
-    const http = await this.#endpoint.transport();
     const model = await this.#endpoint.model();
     const topK = options.topK ?? 5;
     const request = promptLogprobsRequest(text, { model, topK });
@@ -166,8 +282,11 @@ export class Lab {
   }
 
   /** TGI: prefill logprobs (`decoder_input_details`), the one generated token dropped. */
-  async #tgiPromptLogprobs(text: string, options: PromptLogprobsOptions): Promise<LogprobResult> {
-    const http = await this.#endpoint.transport();
+  async #tgiPromptLogprobs(
+    http: JsonPoster,
+    text: string,
+    options: PromptLogprobsOptions,
+  ): Promise<LogprobResult> {
     const model = await this.#endpoint.model();
     const topK = options.topK ?? 5;
     const body = await http.postJson(
@@ -186,19 +305,19 @@ export class Lab {
 
   /** vLLM's `/tokenize` (at the server root); undefined when the server has none. */
   async #tokenize(
-    http: Transport,
+    http: JsonPoster,
     model: string,
     prompt: string,
     signal?: AbortSignal,
   ): Promise<number[] | undefined> {
-    if (this.#canTokenize === false) return undefined;
+    if (this.#tokenizer.available === false) return undefined;
     try {
       const body = await http.postJson("/tokenize", { model, prompt }, { root: true, signal });
-      this.#canTokenize = true;
+      this.#tokenizer.available = true;
       return validate(tokenizeResponseSchema, body, "vllm-tokenize").tokens;
     } catch (error) {
       if (error instanceof HttpStatusError && [400, 404, 405, 501].includes(error.status)) {
-        this.#canTokenize = false;
+        this.#tokenizer.available = false;
         return undefined;
       }
       throw error;

@@ -44,6 +44,8 @@ export interface TokenLogprob {
   isPrompt: boolean;
   /** A special token such as `<|begin_of_text|>` or `</s>`. */
   special: boolean;
+  /** Tokens of context the logprob was conditioned on (`lab.score` windows); undefined where not tracked. */
+  contextTokens?: number | null;
 }
 
 /** How the actual token at each prompt position was identified. */

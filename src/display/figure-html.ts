@@ -57,12 +57,12 @@ export function plotlyLoaderHtml(): string {
  * @example
  * standalonePage(figureDiv(spec), "Surprisal")
  */
-export function standalonePage(bodyHtml: string, title: string): string {
+export function standalonePage(bodyHtml: string, title: string, options: { plotly?: boolean } = {}): string {
   return `<!doctype html>
 <html><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:1.5rem;color:#222}</style></head>
 <body>
-${plotlyLoaderHtml()}
+${options.plotly === false ? "" : plotlyLoaderHtml()}
 ${bodyHtml}
 </body></html>
 `;

@@ -10,7 +10,6 @@ import {
   chatResponseSchema,
 } from "./openai-chat-schema.js";
 import type { ParsedSequence, StreamParser } from "./parsed-sequence.js";
-import { throwIfServerError } from "./stream-error.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { validate } from "./validate.js";
 import { promptRows, unlistedCannotOutrank } from "./vllm-completions.js";

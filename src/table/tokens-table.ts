@@ -1,18 +1,36 @@
 import * as aq from "arquero";
+import { cumulativeLogprob } from "../core/corpus.js";
+import { entropyBounds, marginBits, probRatioToTop1 } from "../core/entropy.js";
+import { DEFAULT_GLTR_THRESHOLDS, gltrBucket } from "../core/gltr.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
+import { DEFAULT_VOCABULARY_SIZE } from "../core/top-k-mass.js";
 
 /** An arquero table (`ColumnTable`): `.objects()`, `.filter()`, `.groupby()`, `.toCSV()`, … */
 export type Table = ReturnType<typeof aq.table>;
 
+export interface TokensTableOptions {
+  /** GLTR rank thresholds for `gltr_bucket` (default 10, 100, 1000). */
+  gltrThresholds?: readonly number[];
+  /** Vocabulary size V for `entropy_upper_bits` (default 128,256). */
+  vocabularySize?: number;
+}
+
 /**
  * One row per position, the columns of DESIGN.md's contract: position, token_id, token, logprob
  * (nats), prob, surprisal_bits, rank (1-based, null when censored), rank_censored, top_k, is_prompt,
- * special, plus the top-1 alternative and the token's character offsets in the text.
+ * special, plus the top-1 alternative and the token's character offsets in the text, and the
+ * metrics: gltr_bucket (label), p_over_top1 (GLTR frac(p)), margin_bits (top-1 − top-2),
+ * entropy_topk_bits (renormalized top-k), entropy_lower_bits / entropy_upper_bits (bounds on the
+ * full entropy), missing_mass (1 − Σ known p), cumulative_logprob (nats), surprisal_nats, context_tokens (how much context a `lab.score` window gave the token). Metrics
+ * a position cannot support are null (position 0, no alternatives).
  *
  * @example
  * tokensTable(result.rows).objects()[1].surprisal_bits
  */
-export function tokensTable(rows: readonly TokenLogprob[]): Table {
+export function tokensTable(rows: readonly TokenLogprob[], options: TokensTableOptions = {}): Table {
+  const thresholds = options.gltrThresholds ?? DEFAULT_GLTR_THRESHOLDS;
+  const vocabularySize = options.vocabularySize ?? DEFAULT_VOCABULARY_SIZE;
+  const cumulative = cumulativeLogprob(rows);
   const n = rows.length;
   const columns = {
     position: new Array<number>(n),
@@ -30,6 +48,16 @@ export function tokensTable(rows: readonly TokenLogprob[]): Table {
     top1_logprob: new Array<number | null>(n),
     char_start: new Array<number>(n),
     char_end: new Array<number>(n),
+    gltr_bucket: new Array<string>(n),
+    p_over_top1: new Array<number | null>(n),
+    margin_bits: new Array<number | null>(n),
+    entropy_topk_bits: new Array<number | null>(n),
+    entropy_lower_bits: new Array<number | null>(n),
+    entropy_upper_bits: new Array<number | null>(n),
+    missing_mass: new Array<number | null>(n),
+    cumulative_logprob: new Array<number | null>(n),
+    surprisal_nats: new Array<number | null>(n),
+    context_tokens: new Array<number | null>(n),
   };
   rows.forEach((row, i) => {
     const top1 = row.alternatives[0];
@@ -48,6 +76,17 @@ export function tokensTable(rows: readonly TokenLogprob[]): Table {
     columns.top1_logprob[i] = top1 ? top1.logprob : null;
     columns.char_start[i] = row.charStart;
     columns.char_end[i] = row.charEnd;
+    const bounds = entropyBounds(row, { vocabularySize });
+    columns.gltr_bucket[i] = gltrBucket(row, thresholds).label;
+    columns.p_over_top1[i] = probRatioToTop1(row);
+    columns.margin_bits[i] = marginBits(row);
+    columns.entropy_topk_bits[i] = bounds ? bounds.topKBits : null;
+    columns.entropy_lower_bits[i] = bounds ? bounds.lowerBits : null;
+    columns.entropy_upper_bits[i] = bounds ? bounds.upperBits : null;
+    columns.missing_mass[i] = bounds ? bounds.missingMass : null;
+    columns.cumulative_logprob[i] = cumulative[i] ?? null;
+    columns.surprisal_nats[i] = row.logprob === null ? null : -row.logprob;
+    columns.context_tokens[i] = row.contextTokens ?? null;
   });
   return aq.table(columns);
 }

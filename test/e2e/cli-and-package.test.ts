@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { openInChromium, waitForFigures } from "../notebooks/run-notebook.js";
 
 const root = join(__dirname, "../..");
 const run = promisify(execFile);
@@ -70,6 +71,98 @@ describe("the logprob-lab command", () => {
     expect(html).toContain("lplab-figure");
     expect(html).not.toContain("<b>bold</b>");
     expect(html).not.toMatch(/src="https?:/);
+  });
+
+  describe("report", () => {
+    const dir = mkdtempSync(join(tmpdir(), "lplab-report-"));
+    const TEXT = 'The <script>alert("x")</script> & <b>bold</b> claims, "quoted",\nnew line é 😀';
+    let html: string;
+    let stdout: string;
+
+    beforeAll(async () => {
+      const out = join(dir, "report.html");
+      ({ stdout } = await run(process.execPath, [cli, "report", TEXT, "-o", out, "--top-k", "3"], { env }));
+      html = readFileSync(out, "utf8");
+    }, 60_000);
+
+    /** The HTML of one report section. */
+    const section = (id: string) => {
+      const match = new RegExp(`<section id="${id}"[\\s\\S]*?</section>`).exec(html);
+      if (!match) throw new Error(`no section ${id}`);
+      return match[0];
+    };
+
+    it("is a complete page with summary, surprisal chart, token table and alternatives", () => {
+      expect(stdout).toMatch(/^wrote .*report\.html \(\d+ positions; opens offline\)/);
+      expect(html).toMatch(/^<!doctype html>/);
+      expect(section("summary")).toContain("perplexity");
+      expect(section("surprisal")).toContain('class="lplab-figure"');
+      expect(section("tokens")).toContain('class="lplab-table"');
+      expect(section("alternatives")).toMatch(/most surprising tokens/);
+      expect(section("alternatives")).toContain("<h3>position ");
+      expect(html).toContain('<a href="#tokens">');
+    });
+
+    it("lists every position in the token table", () => {
+      const positions = Number(/(\d+) positions/.exec(stdout)![1]);
+      const rows = section("tokens").match(/<tr><td>/g) ?? [];
+      expect(rows.length).toBe(positions);
+      expect(section("tokens")).toContain(`${positions} of ${positions} rows`);
+    });
+
+    it("is self-contained: plotly.js inlined, no external src, href, stylesheet or import", () => {
+      const loader = /<script>if\(!window\.Plotly\)\{[\s\S]*?\n\}<\/script>/;
+      expect(html).toMatch(loader);
+      // The page around the inlined library (plotly.js's own code mentions URLs in strings).
+      const page = html.replace(loader, "<script>/* plotly.js */</script>");
+      expect(page.length).toBeLessThan(html.length / 10);
+      const attributes = [...page.matchAll(/\s(src|href|action|srcset)\s*=\s*["']?([^"'\s>]*)/gi)].map(
+        (m) => m[2],
+      );
+      expect(attributes.filter((value) => !value!.startsWith("#"))).toEqual([]);
+      expect(page.match(/<(link|iframe|img|object|embed)\b[^>]*>/gi) ?? []).toEqual([]);
+      expect(page.match(/@import|url\(/gi) ?? []).toEqual([]);
+      expect(page.match(/https?:\/\/[^\s"'<]*/gi) ?? []).toEqual([]);
+    });
+
+    it("escapes the text and every token", () => {
+      expect(html).not.toContain('<script>alert("x")</script>');
+      expect(html).not.toContain("<b>bold</b>");
+      expect(html).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+      expect(html).toContain("&lt;b&gt;bold&lt;/b&gt;");
+      expect(html).toContain("😀");
+      // Only our own scripts: the plotly.js loader, the queue flush and one per figure.
+      expect((html.match(/<script>/g) ?? []).length).toBe(3);
+    });
+
+    it("--rows shows the first N positions with a note; bad numbers exit 2", async () => {
+      const out = join(dir, "short.html");
+      await run(process.execPath, [cli, "report", TEXT, "-o", out, "--rows", "4", "--title", "A <title>"], {
+        env,
+      });
+      const short = readFileSync(out, "utf8");
+      expect(short).toMatch(/Showing the first 4 of \d+ positions/);
+      expect(short).toContain("<title>A &lt;title&gt;</title>");
+      const error = await run(process.execPath, [cli, "report", TEXT, "-o", out, "--rows", "0"], {
+        env,
+      }).catch((e) => e);
+      expect(error.code).toBe(2);
+      expect(error.stderr).toContain("--rows must be a positive integer");
+    });
+
+    it("renders offline in headless Chromium: the chart is drawn, nothing is fetched", async () => {
+      const rendered = await openInChromium(join(dir, "report.html"));
+      try {
+        await waitForFigures(rendered.page);
+        expect(rendered.pageErrors).toEqual([]);
+        expect(rendered.consoleErrors).toEqual([]);
+        expect(rendered.blocked).toEqual([]);
+        const bars = await rendered.page.locator("#surprisal .main-svg g.trace.bars g.point").count();
+        expect(bars).toBeGreaterThan(5);
+      } finally {
+        await rendered.close();
+      }
+    });
   });
 
   it("exits 2 with usage on a bad command", async () => {

@@ -1,9 +1,10 @@
 // Helpers for the notebook tests: build the package if needed, execute a notebook with the
-// project-local tslab kernel through `jupyter nbconvert --execute`, export it to HTML, and open the
+// project-local tslab or Deno kernel through `jupyter nbconvert`, export it to HTML, and open the
 // HTML in headless Debian Chromium (playwright-core, no downloaded browser, no network).
+// The same .ipynb runs in both kernels: the kernel is chosen with --ExecutePreprocessor.kernel_name.
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { prepareNotebookEnv, repoRoot } from "../../scripts/notebook-env.mjs";
 
@@ -61,6 +62,20 @@ export function streamText(cell: Cell, name: "stdout" | "stderr"): string {
     .join("");
 }
 
+/** Text without ANSI colour codes (Deno's `text/plain` of a last expression is coloured). */
+export const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*m/g, "");
+
+/**
+ * What a cell printed plus the text form of its result: stdout and the `text/plain` of its
+ * execute_result outputs (Deno shows a cell's last expression that way; tslab prints it to stdout).
+ */
+export function cellText(cell: Cell): string {
+  const results = (cell.outputs ?? [])
+    .filter((o) => o.output_type === "execute_result")
+    .map((o) => mimeText(o, "text/plain"));
+  return stripAnsi([streamText(cell, "stdout"), ...results].join("\n"));
+}
+
 /** A MIME value of a display output as a string (nbformat stores text as a list of lines). */
 export function mimeText(output: Output, mime: string): string {
   const value = output.data?.[mime];
@@ -95,11 +110,18 @@ export function ensureBuilt(): void {
  * configured (ACS_*, OPENAI_*, DEVUP_* removed), so `connect()` uses the embedded model.
  */
 export function notebookEnv(): NodeJS.ProcessEnv {
+  return preparedEnv().env;
+}
+
+function preparedEnv() {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => !/^(ACS|OPENAI|DEVUP)_/.test(key) && !/^VITEST/.test(key)),
   );
-  return prepareNotebookEnv({ base }).env;
+  return prepareNotebookEnv({ base });
 }
+
+/** The Jupyter kernels the notebooks run in (kernel spec names under .jupyter-local/kernels/). */
+export type KernelName = "tslab" | "deno";
 
 interface RunResult {
   code: number | null;
@@ -140,6 +162,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs:
 
 export interface Executed {
   name: string;
+  kernel: KernelName;
   path: string;
   notebook: Notebook;
   /** Wall time of `jupyter nbconvert --execute` (kernel start included). */
@@ -149,12 +172,29 @@ export interface Executed {
 const tail = (text: string, lines = 40) => text.trimEnd().split("\n").slice(-lines).join("\n");
 
 /**
- * Executes notebooks/<name>.ipynb with the project's tslab kernel into artifacts/notebooks/.
- * On failure, throws with the failing cell's source and what it wrote to stderr: tslab reports
- * compile and runtime errors only on stderr (nbconvert just says `<Error>:`), so the notebook is run
- * once more with --allow-errors into <name>.failed.ipynb to collect them. tslab aborts every cell
- * after a failing one, so only the first failure is meaningful. `env` adds variables (e.g. a remote
- * endpoint) to the kernel's environment; `outputName` names the executed copy.
+ * How a kernel's notebook is executed. tslab: nbconvert's own `--execute`. Deno: the same
+ * ExecutePreprocessor options, through test/notebooks/late_output.py, because Deno 2.x's kernel
+ * sometimes sends a cell's outputs after it reported the cell idle (nbclient would drop them, or
+ * they would carry the next cell as parent); late_output.py waits for them and files each under
+ * the cell that sent it.
+ */
+function executeArgs(kernel: KernelName): string[] {
+  return kernel === "deno"
+    ? [
+        "--Exporter.preprocessors=late_output.LateOutputExecutePreprocessor",
+        "--ExecutePreprocessor.kernel_name=deno",
+      ]
+    : ["--execute", "--ExecutePreprocessor.kernel_name=tslab"];
+}
+
+/**
+ * Executes notebooks/<name>.ipynb with the project's tslab (default) or Deno kernel into
+ * artifacts/notebooks/. On failure, throws with the failing cell's source and what it wrote to
+ * stderr: tslab reports compile and runtime errors only on stderr (nbconvert just says
+ * `<Error>:`), so the notebook is run once more with --allow-errors into <name>.failed.ipynb to
+ * collect them. tslab aborts every cell after a failing one, so only the first failure is
+ * meaningful. `env` adds variables (e.g. a remote endpoint) to the kernel's environment;
+ * `outputName` names the executed copy.
  */
 export async function executeNotebook(
   name: string,
@@ -162,18 +202,30 @@ export async function executeNotebook(
     timeoutSec = 300,
     env: extraEnv = {},
     outputName = name,
-  }: { timeoutSec?: number; env?: NodeJS.ProcessEnv; outputName?: string } = {},
+    kernel = "tslab",
+    input = join(notebooksDir, `${name}.ipynb`),
+  }: {
+    timeoutSec?: number;
+    env?: NodeJS.ProcessEnv;
+    outputName?: string;
+    kernel?: KernelName;
+    /** The .ipynb to run (default notebooks/<name>.ipynb); its directory is the kernel's cwd. */
+    input?: string;
+  } = {},
 ): Promise<Executed> {
   ensureBuilt();
-  const env = { ...notebookEnv(), ...extraEnv };
+  const prepared = preparedEnv();
+  if (kernel === "deno" && !prepared.denoKernelSpecPath) {
+    throw new Error(`the Deno kernel is not available: ${prepared.denoProblem}`);
+  }
+  const pythonPath = [join(repoRoot, "test", "notebooks"), prepared.env.PYTHONPATH].filter(Boolean);
+  const env = { ...prepared.env, PYTHONPATH: pythonPath.join(delimiter), ...extraEnv };
   mkdirSync(executedDir, { recursive: true });
-  const input = join(notebooksDir, `${name}.ipynb`);
   const args = (output: string, extra: string[] = []) => [
     "nbconvert",
     "--to",
     "notebook",
-    "--execute",
-    "--ExecutePreprocessor.kernel_name=tslab",
+    ...executeArgs(kernel),
     `--ExecutePreprocessor.timeout=${timeoutSec}`,
     ...extra,
     "--output-dir",
@@ -189,7 +241,7 @@ export async function executeNotebook(
   const failedPath = join(executedDir, `${failedName}.ipynb`);
   rmSync(failedPath, { force: true });
   if (result.code === 0)
-    return { name: outputName, path, notebook: readNotebook(path), seconds: result.seconds };
+    return { name: outputName, kernel, path, notebook: readNotebook(path), seconds: result.seconds };
 
   const summary = `jupyter nbconvert --execute failed (exit ${result.code}) after ${result.seconds.toFixed(1)} s`;
   let detail = `${summary}:\n${tail(result.stderr)}`;
@@ -212,7 +264,7 @@ export async function executeNotebook(
         detail =
           `${name}.ipynb: cell #${index} (id ${cell.id ?? "?"}) failed:\n${joined(cell.source)}\n` +
           (said
-            ? `--- its stderr ---\n${said}\n--- (tslab aborted every later cell; executed copy: ${failedPath})\n` +
+            ? `--- its stderr ---\n${said}\n--- (${kernel === "tslab" ? "tslab aborted every later cell; " : ""}executed copy: ${failedPath})\n` +
               `${summary}: ${tail(result.stderr, 1)}`
             : `--- it wrote nothing to stderr when re-run with --allow-errors (${failedPath}); ` +
               `the failure may be intermittent (was dist/ being rebuilt?)\n${detail}`);

@@ -1,0 +1,36 @@
+import { type ResponseCache, responseCacheKey } from "../../http/response-cache.js";
+import type { RequestOptions } from "../../http/transport.js";
+
+/**
+ * The part of `Transport` the scoring code uses: POST a JSON body, get the JSON answer. A
+ * `Transport` is one; `cachedPoster` wraps one with the on-disk response cache.
+ *
+ * @example
+ * const http: JsonPoster = await endpoint.transport();
+ */
+export interface JsonPoster {
+  postJson(path: string, body: unknown, options?: RequestOptions): Promise<unknown>;
+  url(path: string, root?: boolean): string;
+}
+
+/**
+ * A poster that answers from `cache` when it holds the request (keyed by the absolute URL, the
+ * model and the body — never the key or headers) and otherwise sends it and stores the answer.
+ * Failed requests are not cached.
+ *
+ * @example
+ * const http = cachedPoster(await endpoint.transport(), new ResponseCache(".logprob-cache"), "llama-8b");
+ */
+export function cachedPoster(inner: JsonPoster, cache: ResponseCache, model: string): JsonPoster {
+  return {
+    url: (path, root) => inner.url(path, root),
+    async postJson(path, body, options = {}) {
+      const key = responseCacheKey({ url: inner.url(path, options.root), model, body });
+      const hit = await cache.get(key);
+      if (hit !== undefined) return hit;
+      const answer = await inner.postJson(path, body, options);
+      await cache.set(key, answer);
+      return answer;
+    },
+  };
+}

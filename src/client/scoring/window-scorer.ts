@@ -1,0 +1,133 @@
+import type { RowWithoutOffsets } from "../../core/assemble-text.js";
+import type { IdentificationMethod } from "../../core/token-logprob.js";
+import type { ScoringWindow } from "../../core/window-plan.js";
+import { ResponseShapeError } from "../../errors.js";
+import { parseVllmCompletion, promptLogprobsRequest } from "../../providers/vllm-completions.js";
+import { boundedMap, valuesOrThrow } from "./bounded-map.js";
+import type { TokenBytes } from "./piece-bytes.js";
+import type { ScoringEndpoint } from "./scoring-endpoint.js";
+
+/**
+ * A canonical row that also says how many tokens of context its logprob was conditioned on: the
+ * tokens before it in the request that scored it (`<|begin_of_text|>` included when in that request).
+ *
+ * @example
+ * const row: ScoredRow = { ...row, contextTokens: 511 };
+ */
+export type ScoredRow = RowWithoutOffsets & { contextTokens: number };
+
+/**
+ * Rows of a windowed scoring pass, in order, renumbered from 0 at the first window's first token.
+ *
+ * @example
+ * const { rows, method } = await scoreWindows(endpoint, { ids, windows, topK: 5 });
+ */
+export interface WindowedRows {
+  rows: ScoredRow[];
+  method: IdentificationMethod;
+  model: string | undefined;
+  /** Index in `ids` of the first row (tokens before it were never sent: left truncation). */
+  offset: number;
+}
+
+/** Windows of one text in flight at once. */
+const WINDOW_CONCURRENCY = 4;
+const display = new TextDecoder("utf-8", { fatal: false });
+
+/**
+ * Sends each window as a token-id prompt (`prompt: number[]`, `prompt_logprobs: topK`,
+ * `return_token_ids`), so the actual token at every position is known by id, and keeps from each
+ * window only the tokens it scores (`[scoreFrom, end)`), each with its context length. The first
+ * window's leading tokens `[begin, scoreFrom)` are kept as unscored context rows (no logprob, rank
+ * or alternatives). With `spans`, every row's bytes and text come from the tokenizer's exact bytes.
+ *
+ * @example
+ * const { rows } = await scoreWindows(endpoint, { ids, windows: planWindows(ids.length, { window: 1023, stride: 511 }), topK: 5 });
+ */
+export async function scoreWindows(
+  endpoint: ScoringEndpoint,
+  plan: {
+    ids: readonly number[];
+    windows: readonly ScoringWindow[];
+    topK: number;
+    spans?: TokenBytes | null;
+    signal?: AbortSignal;
+  },
+): Promise<WindowedRows> {
+  const { ids, windows, topK, signal } = plan;
+  const outcomes = await boundedMap(
+    windows,
+    WINDOW_CONCURRENCY,
+    async (window) => {
+      const prompt = ids.slice(window.begin, window.end);
+      const request = { ...promptLogprobsRequest("", { model: endpoint.model, topK }), prompt };
+      const body = await endpoint.http.postJson("/completions", request, { signal });
+      const parsed = parseVllmCompletion(body, { promptTokenIds: prompt, topK, includeGenerated: false });
+      checkWindow(parsed.rows, prompt, window);
+      return parsed;
+    },
+    signal,
+  );
+  const parsed = valuesOrThrow(outcomes);
+  const offset = windows.length > 0 ? windows[0].begin : 0;
+  const rows: ScoredRow[] = [];
+  windows.forEach((window, w) => {
+    const from = w === 0 ? window.begin : window.scoreFrom;
+    for (let i = from; i < window.end; i++) {
+      const row = parsed[w].rows[i - window.begin];
+      const scored = i >= window.scoreFrom ? row : unscored(row);
+      rows.push(
+        withText({ ...scored, position: i - offset, contextTokens: i - window.begin }, i, plan.spans),
+      );
+    }
+  });
+  const method = parsed.every((p) => p.method === "return_token_ids") ? "return_token_ids" : "tokenize";
+  return { rows, method, model: parsed.find((p) => p.model)?.model, offset };
+}
+
+/**
+ * A row kept as context only: the token and its text, no logprob, rank or alternatives.
+ *
+ * @example
+ * unscored(row).logprob // null
+ */
+export function unscored<R extends RowWithoutOffsets>(row: R): R {
+  return {
+    ...row,
+    logprob: null,
+    rank: null,
+    rankCensored: false,
+    rankBound: null,
+    topK: 0,
+    alternatives: [],
+  };
+}
+
+function withText(row: ScoredRow, index: number, spans: TokenBytes | null | undefined): ScoredRow {
+  if (!spans) return row;
+  if (spans.special[index]) return { ...row, special: true };
+  const bytes = spans.bytes[index]!;
+  return { ...row, bytes, token: display.decode(bytes), special: false };
+}
+
+/** The server must have scored exactly the ids sent, one row per id. */
+function checkWindow(
+  rows: readonly RowWithoutOffsets[],
+  prompt: readonly number[],
+  window: ScoringWindow,
+): void {
+  const where = `tokens ${window.begin}..${window.end - 1}`;
+  if (rows.length !== prompt.length) {
+    throw new ResponseShapeError(
+      `the server returned prompt logprobs for ${rows.length} positions of a ${prompt.length}-token prompt (${where}); does it accept token-id prompts?`,
+      { dialect: "vllm-completions", path: "choices.0.prompt_logprobs" },
+    );
+  }
+  const bad = rows.findIndex((row, i) => row.tokenId !== prompt[i]);
+  if (bad >= 0) {
+    throw new ResponseShapeError(
+      `the server scored token ${rows[bad].tokenId} where ${prompt[bad]} was sent (${where}, position ${bad})`,
+      { dialect: "vllm-completions", path: `choices.0.prompt_token_ids.${bad}` },
+    );
+  }
+}

@@ -1,0 +1,216 @@
+import { assembleText } from "../core/assemble-text.js";
+import { type Segmenter, type WordSpan, wordSpans } from "../core/words.js";
+import { UsageError } from "../errors.js";
+import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
+import { plotlyText } from "./hover.js";
+import { type PaletteName, palette } from "./palette.js";
+import type { HasRows } from "./surprisal.js";
+
+/** A result to compare: its rows and text (a `LogprobResult`); without `text` it is rebuilt from the rows. */
+export type CompareInput = HasRows & { readonly text?: string; readonly model?: string };
+
+export interface CompareOptions {
+  /** Surprisal unit (default "bits"). */
+  unit?: "bits" | "nats";
+  palette?: PaletteName;
+  title?: string;
+  height?: number;
+  /** Names of the two results in the legend and hover (default: their models when they differ, else "a" and "b"). */
+  names?: readonly [string, string];
+  /**
+   * "text" (default): both results must score the same text. "suffix": compare only the words of
+   * their longest common ending — the same continuation scored after two different prompts.
+   */
+  align?: "text" | "suffix";
+  /** Word splitter passed to `wordSpans` (default `Intl.Segmenter` words). */
+  segmenter?: Segmenter;
+  /** Label every word on the x axis up to this many words (default 80). */
+  maxTickLabels?: number;
+}
+
+/**
+ * Per-word difference in surprisal between two results for the same text — two models, two
+ * endpoints, or two prompts before the same continuation (`align: "suffix"`). Tokenizers may
+ * differ: words are aligned on character offsets (`wordSpans`), each word's surprisal being the
+ * sum over its tokens. Bars show Δ = b − a per word, words on the x axis, each bar labelled with
+ * its signed value (up = b more surprised, down = a more surprised; colour repeats it). A word one
+ * side cannot score (position 0, an unknown logprob) gets an "n/a" marker, not a bar.
+ * Texts that differ throw a UsageError naming the first differing character.
+ *
+ * @example
+ * const spec = compare(resultModelA, resultModelB, { names: ["llama-8b", "embedded"] });
+ */
+export function compare(a: CompareInput, b: CompareInput, options: CompareOptions = {}): FigureSpec {
+  const unit = options.unit ?? "bits";
+  const toUnit = unit === "bits" ? 1 : Math.LN2;
+  const colors = palette(options.palette);
+  const textA = a.text ?? assembleText(a.rows).text;
+  const textB = b.text ?? assembleText(b.rows).text;
+  const [nameA, nameB] = options.names ?? defaultNames(a.model, b.model);
+  const named = nameA !== "a" || nameB !== "b";
+  const pairs = alignWords(a, textA, b, textB, options);
+  const deltas = pairs.map(([wa, wb]) =>
+    wa.surprisalBits === null || wb.surprisalBits === null
+      ? null
+      : (wb.surprisalBits - wa.surprisalBits) * toUnit,
+  );
+  const labels = pairs.map(([w]) => plotlyText(w.text));
+  const hover = pairs.map(([wa, wb], i) => {
+    const value = (w: WordSpan) =>
+      w.surprisalBits === null ? "n/a" : `${(w.surprisalBits * toUnit).toFixed(2)} ${unit}`;
+    const delta = deltas[i];
+    return (
+      `<b>${labels[i]}</b><br>${plotlyText(nameA)}: ${value(wa)} (${wa.tokenCount} token${wa.tokenCount === 1 ? "" : "s"})<br>` +
+      `${plotlyText(nameB)}: ${value(wb)} (${wb.tokenCount} token${wb.tokenCount === 1 ? "" : "s"})<br>` +
+      `Δ (b − a): ${delta === null ? "n/a" : `${signed(delta)} ${unit}`}`
+    );
+  });
+  const indices = pairs.map((_, i) => i);
+  const pick = (test: (d: number) => boolean) =>
+    indices.filter((i) => deltas[i] !== null && test(deltas[i] as number));
+  const up = pick((d) => d >= 0);
+  const down = pick((d) => d < 0);
+  const missing = indices.filter((i) => deltas[i] === null);
+  const bars = (which: number[], name: string, color: string, pattern: string) => ({
+    type: "bar",
+    name,
+    x: which,
+    y: which.map((i) => round(deltas[i] as number)),
+    text: which.map((i) => signed(deltas[i] as number)),
+    textposition: "outside",
+    cliponaxis: false,
+    hovertext: which.map((i) => hover[i]),
+    hovertemplate: "%{hovertext}<extra></extra>",
+    marker: { color, line: { color: "#333333", width: 0.5 }, pattern: { shape: pattern } },
+  });
+  const data: Record<string, unknown>[] = [
+    bars(up, `${plotlyText(nameB)} more surprised (Δ > 0)`, colors.secondary, ""),
+    bars(down, `${plotlyText(nameA)} more surprised (Δ < 0)`, colors.primary, "/"),
+  ];
+  if (missing.length > 0) {
+    data.push({
+      type: "scatter",
+      mode: "markers+text",
+      name: "not scored on one side (n/a)",
+      x: missing,
+      y: missing.map(() => 0),
+      text: missing.map(() => "n/a"),
+      textposition: "top center",
+      hovertext: missing.map((i) => hover[i]),
+      hovertemplate: "%{hovertext}<extra></extra>",
+      marker: { color: "#333333", symbol: "x-thin-open", size: 9, line: { width: 2 } },
+    });
+  }
+  const total = deltas.reduce<number>((sum, d) => sum + (d ?? 0), 0);
+  const maxTicks = options.maxTickLabels ?? 80;
+  const ticks = pairs.length <= maxTicks;
+  return {
+    data,
+    layout: {
+      title: {
+        text:
+          `${options.title ?? "Δ surprisal per word (b − a)"}<br><sub>` +
+          `${named ? `a = ${plotlyText(nameA)}, b = ${plotlyText(nameB)} · ` : ""}${pairs.length} words · ` +
+          `Σ Δ over scored words = ${signed(total)} ${unit}</sub>`,
+        y: 1,
+        yanchor: "top",
+        pad: { t: 12 },
+      },
+      height: options.height ?? 440,
+      margin: { t: 110, r: 20, b: ticks ? 100 : 50, l: 70 },
+      barmode: "overlay",
+      showlegend: true,
+      legend: { orientation: "h", x: 0, y: 1.0, yanchor: "bottom" },
+      hoverlabel: { align: "left", font: { family: "monospace" } },
+      xaxis: {
+        title: { text: "word" },
+        range: [-0.5, Math.max(pairs.length, 1) - 0.5],
+        ...(ticks
+          ? { tickmode: "array", tickvals: indices, ticktext: labels, tickangle: -45 }
+          : { title: { text: "word (index)" } }),
+      },
+      yaxis: { title: { text: `Δ surprisal, b − a (${unit})` }, zeroline: true, zerolinewidth: 2 },
+    },
+    config: { ...DEFAULT_CONFIG },
+  };
+}
+
+/** The word pairs (a, b) that cover the same characters, or a UsageError when the texts differ. */
+function alignWords(
+  a: CompareInput,
+  textA: string,
+  b: CompareInput,
+  textB: string,
+  options: CompareOptions,
+): [WordSpan, WordSpan][] {
+  const spanOptions = options.segmenter ? { segmenter: options.segmenter } : {};
+  const wordsA = wordSpans(a.rows, textA, spanOptions);
+  const wordsB = wordSpans(b.rows, textB, spanOptions);
+  if ((options.align ?? "text") === "text") {
+    if (textA !== textB) throw new UsageError(mismatch(textA, textB));
+    // The same text and segmenter give the same words; guard anyway so a pairing is never guessed.
+    return wordsA.map((w, i) => {
+      const other = wordsB[i];
+      if (!other || other.start !== w.start || other.end !== w.end) {
+        throw new UsageError(
+          `compare: the word splits of a and b differ at "${w.text}" (character ${w.start})`,
+        );
+      }
+      return [w, other];
+    });
+  }
+  let common = 0;
+  while (
+    common < textA.length &&
+    common < textB.length &&
+    textA[textA.length - 1 - common] === textB[textB.length - 1 - common]
+  ) {
+    common++;
+  }
+  if (common === 0) {
+    throw new UsageError(
+      `compare(a, b, { align: "suffix" }): the two texts share no common ending ` +
+        `(a ends ${JSON.stringify(textA.slice(-20))}, b ends ${JSON.stringify(textB.slice(-20))})`,
+    );
+  }
+  const fromA = textA.length - common;
+  const fromB = textB.length - common;
+  const byOffset = new Map(
+    wordsB.filter((w) => w.start >= fromB).map((w) => [`${w.start - fromB}:${w.end - fromB}`, w]),
+  );
+  const pairs: [WordSpan, WordSpan][] = [];
+  for (const w of wordsA) {
+    if (w.start < fromA) continue;
+    const other = byOffset.get(`${w.start - fromA}:${w.end - fromA}`);
+    if (other) pairs.push([w, other]);
+  }
+  return pairs;
+}
+
+/** Says where two texts first differ, with a little context from each. */
+function mismatch(textA: string, textB: string): string {
+  let i = 0;
+  while (i < textA.length && i < textB.length && textA[i] === textB[i]) i++;
+  const around = (text: string) => {
+    const from = Math.max(0, i - 15);
+    const piece = text.slice(from, i + 15);
+    return `${from > 0 ? "…" : ""}${JSON.stringify(piece)}${i + 15 < text.length ? "…" : ""}`;
+  };
+  return (
+    `compare(a, b): the two results score different texts, so their words cannot be aligned. ` +
+    `They differ at character ${i} (a: ${around(textA)}, b: ${around(textB)}; lengths ${textA.length} and ${textB.length}). ` +
+    `Score the same text with both models or endpoints, or pass { align: "suffix" } to compare a shared continuation.`
+  );
+}
+
+function defaultNames(modelA: string | undefined, modelB: string | undefined): [string, string] {
+  return modelA && modelB && modelA !== modelB ? [modelA, modelB] : ["a", "b"];
+}
+
+function signed(value: number): string {
+  return `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(2)}`;
+}
+
+function round(value: number): number {
+  return Math.round(value * 1e4) / 1e4;
+}

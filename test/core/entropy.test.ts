@@ -1,0 +1,89 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { entropyBounds, marginBits, probRatioToTop1 } from "../../src/core/entropy.js";
+import { summarize } from "../../src/core/summary.js";
+import { tokenRow } from "../fixtures/rows.js";
+import { entropyBits, truncate, truncatedDistribution } from "./random-distribution.js";
+
+describe("entropyBounds", () => {
+  it("matches hand-computed bounds: top-2 = [0.5, 0.25], V = 4", () => {
+    const { row } = truncate([0.5, 0.25, 0.125, 0.125], 2, 0, "appended");
+    const b = entropyBounds(row, { vocabularySize: 4 });
+    // H_known = 0.5·1 + 0.25·2 = 1; m = 0.25 ≤ p_k, so lower adds 0.25·log2(4) = 0.5;
+    // upper spreads 0.25 over R = 2 tokens: 0.25·log2(2/0.25) = 0.75 (the true distribution).
+    expect(b?.missingMass).toBeCloseTo(0.25, 12);
+    expect(b?.lowerBits).toBeCloseTo(1.5, 12);
+    expect(b?.upperBits).toBeCloseTo(1.75, 12);
+    // Renormalized top-2 [2/3, 1/3].
+    expect(b?.topKBits).toBeCloseTo(-(2 / 3) * Math.log2(2 / 3) - (1 / 3) * Math.log2(1 / 3), 12);
+  });
+
+  it("keeps the unreported tokens below the k-th probability for the lower bound", () => {
+    // top-2 = [0.4, 0.2], m = 0.4: at most 0.2 per unreported token, so two tokens at 0.2.
+    const { row } = truncate([0.4, 0.2, 0.2, 0.2], 2, 0, "appended");
+    const b = entropyBounds(row, { vocabularySize: 4 });
+    const hKnown = -0.4 * Math.log2(0.4) - 0.2 * Math.log2(0.2);
+    expect(b?.lowerBits).toBeCloseTo(hKnown + 2 * 0.2 * Math.log2(5), 12);
+    expect(b?.upperBits).toBeCloseTo(entropyBits([0.4, 0.2, 0.2, 0.2]), 12);
+  });
+
+  it("§6 reference: a uniform distribution over V = 50257 has entropy log2 V = 15.617 bits and PPL = V", () => {
+    const V = 50_257;
+    const p = Array.from({ length: 5 }, () => 1 / V);
+    const { row } = truncate([...p, 1 / V], 5, 0, "appended");
+    const b = entropyBounds(row, { vocabularySize: V });
+    expect(b?.lowerBits).toBeCloseTo(15.617, 3);
+    expect(b?.upperBits).toBeCloseTo(Math.log2(V), 9);
+    const rows = Array.from({ length: 7 }, (_, i) => tokenRow({ position: i + 1, logprob: -Math.log(V) }));
+    expect(summarize(rows).perplexity).toBeCloseTo(V, 6);
+  });
+
+  it("counts an actual token appended beyond the top-k as known mass, not as top-k", () => {
+    const full = [0.5, 0.3, 0.1, 0.1];
+    const appended = entropyBounds(truncate(full, 1, 3, "appended").row, { vocabularySize: 4 });
+    const unlisted = entropyBounds(truncate(full, 1, 3, "unlisted").row, { vocabularySize: 4 });
+    expect(appended).toEqual(unlisted);
+    expect(appended?.missingMass).toBeCloseTo(0.4, 12);
+    expect(appended?.topKBits).toBe(0);
+  });
+
+  it("is null without alternatives and ignores sentinel (null) alternatives", () => {
+    expect(entropyBounds(tokenRow({ alternatives: [] }))).toBeNull();
+    const row = tokenRow({
+      alternatives: [
+        { tokenId: 1, token: "a", logprob: Math.log(0.5), rank: 1 },
+        { tokenId: 2, token: "b", logprob: null, rank: 2 },
+      ],
+      tokenId: 1,
+    });
+    expect(entropyBounds(row, { vocabularySize: 10 })?.missingMass).toBeCloseTo(0.5, 12);
+  });
+
+  it("property: lower ≤ true entropy ≤ upper for random distributions truncated to a top-k", () => {
+    fc.assert(
+      fc.property(truncatedDistribution, ({ p, row }) => {
+        const b = entropyBounds(row, { vocabularySize: p.length });
+        const h = entropyBits(p);
+        expect(b).not.toBeNull();
+        expect(b?.lowerBits).toBeLessThanOrEqual(h + 1e-9);
+        expect(b?.upperBits).toBeGreaterThanOrEqual(h - 1e-9);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("marginBits and probRatioToTop1", () => {
+  const { row } = truncate([0.4, 0.2, 0.1, 0.3], 3, 2, "appended");
+  it("margin = (logprob_top1 − logprob_top2) / ln 2", () => {
+    expect(marginBits(row)).toBeCloseTo(1, 12);
+    expect(marginBits(truncate([0.6, 0.4], 1, 0, "appended").row)).toBeNull();
+  });
+  it("p / p_top1 (GLTR frac(p)), 1 at rank 1, null when unknown", () => {
+    expect(probRatioToTop1(row)).toBeCloseTo(0.25, 12);
+    expect(probRatioToTop1(truncate([0.6, 0.4], 1, 0, "appended").row)).toBe(1);
+    expect(probRatioToTop1(truncate([0.6, 0.4], 1, 1, "unlisted").row)).toBeCloseTo(0.4 / 0.6, 12);
+    expect(probRatioToTop1({ ...row, logprob: null })).toBeNull();
+    expect(probRatioToTop1(tokenRow({ rank: 3 }))).toBeNull();
+  });
+});
