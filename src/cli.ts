@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { connect } from "./client/connect.js";
 import { reportHtml } from "./display/report.js";
@@ -10,8 +10,10 @@ import { tableToText } from "./table/table-text.js";
 const USAGE = `Usage:
   logprob-lab serve [--port 8000] [--host 127.0.0.1] [--api-key KEY]
       Serve the embedded model with vLLM's /v1/completions (prompt_logprobs), /tokenize, /detokenize, /v1/models.
-  logprob-lab score "text" [--top-k 5] [--json]
-      Score a text (ACS_API_BASE/ACS_API_KEY, else the embedded model): per-token logprobs and totals.
+  logprob-lab score "text" [--top-k 5] [--json] [--cache DIR]
+      Score a text exactly (ACS_API_BASE/ACS_API_KEY, else the embedded model): per-token logprobs and totals.
+  logprob-lab score --file texts.txt [-o scores.jsonl] [--concurrency 8] [--cache DIR]
+      Score one text per line with a progress bar; results stream to a JSON-lines file.
   logprob-lab report "text" -o report.html [--top-k 5] [--title T] [--rows 2000] [--surprising 10]
       Write a self-contained HTML report that opens offline: summary, surprisal chart, the token
       table (the first --rows positions) and the alternatives at the --surprising most surprising tokens.`;
@@ -87,10 +89,34 @@ async function scoreCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { json: { type: "boolean", default: false }, "top-k": { type: "string", default: "5" } },
+    options: {
+      json: { type: "boolean", default: false },
+      "top-k": { type: "string", default: "5" },
+      file: { type: "string", short: "f" },
+      output: { type: "string", short: "o" },
+      concurrency: { type: "string", default: "8" },
+      cache: { type: "string" },
+    },
   });
+  const topK = Number(values["top-k"]);
+  const lab = connect();
+  if (values.file !== undefined) {
+    // One text per line; a progress bar on a terminal, results streamed to --output as JSON lines.
+    const texts = readFileSync(values.file, "utf8")
+      .split(/\r?\n/)
+      .filter((line) => line.trim() !== "");
+    const output = values.output ?? `${values.file}.scores.jsonl`;
+    const summaries = await lab.scoreMany(texts, {
+      topK,
+      concurrency: Number(values.concurrency),
+      cache: values.cache ?? false,
+      output,
+    });
+    console.log(`scored ${summaries.length} texts → ${output}`);
+    return 0;
+  }
   const text = positionals.join(" ");
-  const result = await connect().promptLogprobs(text, { topK: Number(values["top-k"]) });
+  const result = await lab.score(text, { topK, cache: values.cache ?? false });
   if (values.json) {
     console.log(
       JSON.stringify({

@@ -3,7 +3,9 @@ import { escapeHtml } from "../core/escape-html.js";
 import type { Summary } from "../core/summary.js";
 import type { IdentificationMethod, TokenLogprob } from "../core/token-logprob.js";
 import { visibleWhitespace } from "../core/visible-whitespace.js";
+import { ranks } from "../plot/ranks.js";
 import { surprisal } from "../plot/surprisal.js";
+import { textHeatmap } from "../plot/text-heatmap.js";
 import { tableToHTML } from "../table/table-html.js";
 import type { Table } from "../table/tokens-table.js";
 import { figureDiv, plotlyLoaderHtml } from "./figure-html.js";
@@ -92,6 +94,20 @@ export const surprisalSection: ReportSectionBuilder = (result) => ({
   id: "surprisal",
   title: "Surprisal per position",
   html: figureDiv(surprisal(result)),
+});
+
+/** The text itself coloured by surprisal, the top-k in each token's tooltip (plain HTML). */
+export const textSection: ReportSectionBuilder = (result) => ({
+  id: "text",
+  title: "The text, coloured by surprisal",
+  html: textHeatmap(result),
+});
+
+/** GLTR's view: how often the actual token was the model's top-10, top-100, top-1000 guess. */
+export const ranksSection: ReportSectionBuilder = (result) => ({
+  id: "ranks",
+  title: "Rank buckets (GLTR)",
+  html: figureDiv(ranks(result)),
 });
 
 /** Rank as shown to readers: the number, or "> k" when the server did not report it (censored). */
@@ -184,10 +200,12 @@ ${blocks.join("\n")}
   };
 };
 
-/** The sections of a report, in order. More (ranks, text heatmap, …) can be appended. */
+/** The sections of a report, in order; append your own. */
 export const DEFAULT_REPORT_SECTIONS: readonly ReportSectionBuilder[] = [
   summarySection,
+  textSection,
   surprisalSection,
+  ranksSection,
   tokenTableSection,
   alternativesSection,
 ];

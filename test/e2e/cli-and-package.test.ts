@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -132,7 +132,9 @@ describe("the logprob-lab command", () => {
       expect(html).toContain("&lt;b&gt;bold&lt;/b&gt;");
       expect(html).toContain("😀");
       // Only our own scripts: the plotly.js loader, the queue flush and one per figure.
-      expect((html.match(/<script>/g) ?? []).length).toBe(3);
+      expect((html.match(/<script>/g) ?? []).length).toBe(
+        2 + (html.match(/class="lplab-figure"/g) ?? []).length,
+      );
     });
 
     it("--rows shows the first N positions with a note; bad numbers exit 2", async () => {
@@ -163,6 +165,25 @@ describe("the logprob-lab command", () => {
         await rendered.close();
       }
     });
+  });
+
+  it("scores a file of texts with progress, streaming JSON lines", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lplab-"));
+    const input = join(dir, "texts.txt");
+    writeFileSync(input, "The capital of France is Paris.\n\nFour score and seven years ago.\nHello world\n");
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [cli, "score", "--file", input, "-o", join(dir, "out.jsonl")],
+      { env },
+    );
+    expect(stdout).toContain("scored 3 texts");
+    expect(stderr).toMatch(/3\/3 \(100%\)/);
+    const lines = readFileSync(join(dir, "out.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line));
+    expect(lines.map((line) => line.index).sort()).toEqual([0, 1, 2]);
+    expect(lines.find((line) => line.index === 2).text).toBe("Hello world");
   });
 
   it("exits 2 with usage on a bad command", async () => {
