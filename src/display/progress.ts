@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { escapeHtml } from "../core/escape-html.js";
+import { denoDisplay, isDenoKernel } from "./deno.js";
 import type { MimeBundle } from "./mime-bundle.js";
 import { tslabDisplay, tslabPublic } from "./tslab.js";
 
@@ -52,11 +53,6 @@ export interface ProgressOptions {
   now?: () => number;
 }
 
-interface DenoJupyter {
-  broadcast?(msgType: string, content: Record<string, unknown>): unknown;
-  display(obj: unknown, options?: { raw?: boolean; update?: boolean; display_id?: string }): unknown;
-}
-
 /** Redraws of a bar or notebook display at most this often. */
 const REDRAW_MS = 150;
 /** A non-TTY stream gets a line per 10% at most this often (and always the last). */
@@ -75,8 +71,11 @@ const LINE_MS = 2000;
 export function progressReporter(options: ProgressOptions = {}): ProgressReporter {
   const label = options.label ?? "scoring";
   const now = options.now ?? (() => performance.now());
-  const deno = denoJupyter();
-  if (deno) return notebookReporter(label, now, (bundle, id, update) => denoSend(deno, bundle, id, update));
+  if (isDenoKernel()) {
+    return notebookReporter(label, now, (bundle, id, update) => {
+      denoDisplay(bundle, { displayId: id, update });
+    });
+  }
   if (tslabPublic()) {
     return notebookReporter(label, now, (bundle, id, update) => {
       tslabDisplay(bundle, { displayId: id, update });
@@ -181,30 +180,4 @@ function lineReporter(label: string, stream: TextStream, now: () => number): Pro
       stream.write(`${progressLine(label, state)}\n`);
     },
   };
-}
-
-/** `Deno.jupyter` inside Deno's Jupyter kernel; undefined elsewhere. */
-function denoJupyter(): DenoJupyter | undefined {
-  try {
-    const jupyter = (globalThis as { Deno?: { jupyter?: DenoJupyter } }).Deno?.jupyter;
-    return jupyter && typeof jupyter.display === "function" ? jupyter : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A display in Deno's kernel, new or updated in place: `broadcast` sends it at once while the cell
- * runs; `display(bundle, { raw, display_id, update })` is the documented fallback.
- */
-function denoSend(deno: DenoJupyter, bundle: MimeBundle, displayId: string, update: boolean): void {
-  const sent =
-    typeof deno.broadcast === "function"
-      ? deno.broadcast(update ? "update_display_data" : "display_data", {
-          data: bundle,
-          metadata: {},
-          transient: { display_id: displayId },
-        })
-      : deno.display(bundle, { raw: true, update, display_id: displayId });
-  if (sent && typeof (sent as Promise<void>).catch === "function") (sent as Promise<void>).catch(() => {});
 }
