@@ -136,7 +136,8 @@ describe(`notebooks/${NAME}.ipynb in the Deno kernel`, () => {
       const figures = await rendered.page.$$eval(".lplab-figure", (els) =>
         els.map((el) => ({ id: el.id, svg: el.querySelectorAll(".main-svg").length })),
       );
-      expect(figures.length).toBe(2);
+      // show(r)'s chart, the README's show(plot.surprisal(r)), and the longer sentence's chart.
+      expect(figures.length).toBe(3);
       for (const figure of figures) expect(figure.svg, figure.id).toBeGreaterThan(0);
     });
 
@@ -160,7 +161,7 @@ describe(`notebooks/${NAME}.ipynb in the Deno kernel`, () => {
       const spec = output.data?.["application/vnd.plotly.v1+json"] as { data: { x: unknown[] }[] };
       const bars = await rendered.page
         .locator(".lplab-figure")
-        .nth(1)
+        .nth(2)
         .locator(".main-svg g.trace.bars g.point")
         .count();
       expect(bars).toBe(spec.data[0]!.x.length);

@@ -123,7 +123,8 @@ describe(`notebooks/${NAME}.ipynb`, () => {
       const figures = await rendered.page.$$eval(".lplab-figure", (els) =>
         els.map((el) => ({ id: el.id, svg: el.querySelectorAll(".main-svg").length })),
       );
-      expect(figures.length).toBe(2);
+      // show(r)'s chart, the README's show(plot.surprisal(r)), and the longer sentence's chart.
+      expect(figures.length).toBe(3);
       for (const figure of figures) expect(figure.svg, figure.id).toBeGreaterThan(0);
     });
 
@@ -137,12 +138,22 @@ describe(`notebooks/${NAME}.ipynb`, () => {
       expect(bars).toBe(tokenCount);
     });
 
+    it("draws the README's first example: one bar per scored position", async () => {
+      const { tokenCount } = printedSummary();
+      const bars = await rendered.page
+        .locator(".lplab-figure")
+        .nth(1)
+        .locator(".main-svg g.trace.bars g.point")
+        .count();
+      expect(bars).toBe(tokenCount);
+    });
+
     it("draws every bar of the plot.surprisal figure", async () => {
       const output = (cellById(executed.notebook, "show-plot").outputs ?? [])[0]!;
       const spec = output.data?.["application/vnd.plotly.v1+json"] as { data: { x: unknown[] }[] };
       const bars = await rendered.page
         .locator(".lplab-figure")
-        .nth(1)
+        .nth(2)
         .locator(".main-svg g.trace.bars g.point")
         .count();
       expect(bars).toBe(spec.data[0]!.x.length);
