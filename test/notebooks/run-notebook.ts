@@ -376,38 +376,67 @@ export async function openInChromium(htmlPath: string): Promise<RenderedPage> {
 }
 
 /**
+ * What plotly.js draws for one trace, by trace type: SVG `g.trace` (bar, scatter, …), `g.hm`
+ * (heatmap), `g.table` (table). WebGL traces (`scattergl`, …) draw into a canvas instead. A trace
+ * with no points (e.g. the empty "a more surprised" bars of a compare chart) or one hidden until
+ * its legend entry is clicked (`visible: "legendonly"`) draws nothing.
+ */
+const DRAWN_TRACES = ".main-svg g.trace, .main-svg g.hm, .main-svg g.table";
+
+/** How far plotly.js got with one `.lplab-figure` of a page. */
+export interface FigureState {
+  id: string;
+  /** Plotly created its SVG (`.main-svg`). */
+  svg: boolean;
+  /** Traces in the figure's data that should be drawn: visible, with points. */
+  traces: number;
+  /** Traces drawn: SVG trace groups, plus the WebGL traces when a WebGL canvas exists. */
+  drawn: number;
+}
+
+/** The drawing state of every `.lplab-figure` on the page, in document order. */
+export function figureStates(page: Page): Promise<FigureState[]> {
+  return page.evaluate(
+    (selector) =>
+      Array.from(document.querySelectorAll(".lplab-figure")).map((f: any) => {
+        const shown: any[] = (Array.isArray(f.data) ? f.data : []).filter(
+          (trace: any) =>
+            trace.visible !== false &&
+            trace.visible !== "legendonly" &&
+            !["x", "y", "z"].some((axis) => Array.isArray(trace[axis]) && trace[axis].length === 0),
+        );
+        const gl = f.querySelector(".gl-container canvas")
+          ? shown.filter((trace) => /gl$/.test(String(trace.type))).length
+          : 0;
+        return {
+          id: String(f.id),
+          svg: !!f.querySelector(".main-svg"),
+          traces: shown.length,
+          drawn: f.querySelectorAll(selector).length + gl,
+        };
+      }),
+    DRAWN_TRACES,
+  );
+}
+
+/**
  * Waits until every `.lplab-figure` on the page has been drawn by plotly.js (its `.main-svg` exists
- * and it holds as many cartesian traces as its data has). Returns the number of figures.
+ * and it holds as many drawn traces as it has traces to draw — see `figureStates`). Returns the
+ * number of figures; throws with every figure's state when that does not happen in time.
  */
 export async function waitForFigures(page: Page, timeoutMs = 60_000): Promise<number> {
-  try {
-    await page.waitForFunction(
-      () => {
-        const figures: any[] = Array.from(document.querySelectorAll(".lplab-figure"));
-        return (
-          figures.length > 0 &&
-          figures.every(
-            (f) =>
-              f.querySelector(".main-svg") &&
-              Array.isArray(f.data) &&
-              f.querySelectorAll(".main-svg g.trace").length >= f.data.length,
-          )
-        );
-      },
-      null,
-      { timeout: timeoutMs, polling: 100 },
-    );
-  } catch (error) {
-    const state = await page.evaluate(() => ({
-      plotly: typeof window.Plotly,
-      figures: Array.from(document.querySelectorAll(".lplab-figure")).map((f: any) => ({
-        id: f.id,
-        drawn: !!f.querySelector(".main-svg"),
-      })),
-    }));
-    throw new Error(`plotly did not draw every figure: ${JSON.stringify(state)}\n${error}`);
+  const deadline = performance.now() + timeoutMs;
+  let figures: FigureState[] = [];
+  for (;;) {
+    figures = await figureStates(page);
+    if (figures.length > 0 && figures.every((f) => f.svg && f.drawn >= f.traces)) return figures.length;
+    if (performance.now() > deadline) break;
+    await page.waitForTimeout(100);
   }
-  return page.locator(".lplab-figure").count();
+  const plotly = await page.evaluate(() => typeof window.Plotly);
+  throw new Error(
+    `plotly did not draw every figure within ${timeoutMs / 1000} s: ${JSON.stringify({ plotly, figures })}`,
+  );
 }
 
 /**
