@@ -232,7 +232,7 @@ function inferTopK(dicts: PromptLogprobs, ids: (number | null)[]): number {
 
 function actualTokenIds(
   choice: PromptSource,
-  options: Pick<VllmParseOptions, "prompt" | "promptTokenIds">,
+  options: Pick<VllmParseOptions, "prompt" | "promptTokenIds" | "topK">,
   dicts: PromptLogprobs,
 ): { ids: (number | null)[]; method: IdentificationMethod } {
   const n = dicts.length;
@@ -246,18 +246,32 @@ function actualTokenIds(
   if (echoed && echoed.length === n && echoed.every((id) => id !== null)) {
     return { ids: echoed, method: "echo" };
   }
-  return { ids: idsFromDecodedText(dicts, options.prompt, choice.logprobs?.tokens), method: "decoded_token" };
+  if (options.prompt === undefined && !choice.logprobs) {
+    // Without ids or text nothing says which dict entry was the actual token (JSON order is lost).
+    throw new UsageError(
+      "this prompt_logprobs body has no prompt_token_ids: pass { prompt } (the prompt text) or { promptTokenIds } (from /tokenize) so the actual token at each position can be found.",
+    );
+  }
+  return {
+    ids: idsFromDecodedText(dicts, options.prompt, choice.logprobs?.tokens, options.topK),
+    method: "decoded_token",
+  };
 }
 
 /**
  * Last resort: walk the prompt text and, at each position, take the dict entry whose decoded text
- * continues it (the longest such), or the only entry ranked beyond the others (the appended actual).
+ * continues it (the longest such), or — when k is known — the entry appended beyond the top-k.
+ * A position neither identifies stays unknown (null), never a guess.
  */
 function idsFromDecodedText(
   dicts: PromptLogprobs,
   prompt: string | undefined,
   echoTokens: string[] | undefined,
+  topK: number | undefined,
 ): (number | null)[] {
+  // k is known when given, or when positions differ in size (k entries vs k + 1 with the actual appended).
+  const sizes = dicts.filter((d) => d !== null).map((d) => Object.keys(d!).length);
+  const k = topK ?? (Math.min(...sizes) < Math.max(...sizes) ? Math.min(...sizes) : undefined);
   let cursor = 0;
   return dicts.map((dict, position) => {
     if (!dict) return null;
@@ -270,8 +284,8 @@ function idsFromDecodedText(
       if (fits && text.length > 0 && (!best || text.length > (best[1].decoded_token ?? "").length))
         best = entry;
     }
-    if (!best) {
-      const beyond = entries.filter(([, v]) => v.rank != null && v.rank > entries.length - 1);
+    if (!best && k !== undefined && entries.length === k + 1) {
+      const beyond = entries.filter(([, v]) => v.rank != null && v.rank > k);
       if (beyond.length === 1) best = beyond[0];
     }
     if (best) cursor += (best[1].decoded_token ?? "").length;

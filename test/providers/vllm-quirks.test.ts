@@ -121,4 +121,40 @@ describe("vLLM decoded_token variants across versions", () => {
     const seq = parseVllmCompletion({ object: "text_completion", choices: [two, one] }, { choice: 1 });
     expect(seq.rows[1].tokenId).toBe(40);
   });
+
+  it("quirk: without ids or prompt text the actual token cannot be known: a UsageError, never a guess", () => {
+    const b = body([[791, "The", -1]]);
+    b.choices[0].prompt_token_ids = null as never;
+    expect(() => fromResponse(b)).toThrowError(/pass \{ prompt \}/);
+  });
+
+  it("quirk: the top-k entry ranked k is not mistaken for an appended actual token when k is unknown", () => {
+    // Both positions hold k = 2 entries, so nothing marks an appended actual token: text decides.
+    const b = {
+      object: "text_completion",
+      choices: [
+        {
+          index: 0,
+          text: "",
+          prompt_logprobs: [
+            null,
+            {
+              40: { logprob: -1, rank: 1, decoded_token: "I" },
+              791: { logprob: -2, rank: 2, decoded_token: "The" },
+            },
+            {
+              6864: { logprob: -3, rank: 1, decoded_token: " capital" },
+              1176: { logprob: -4, rank: 2, decoded_token: " first" },
+            },
+          ],
+        },
+      ],
+    };
+    expect(fromResponse(b, { prompt: "The capital" }).rows.map((row) => row.tokenId)).toEqual([
+      null,
+      791,
+      6864,
+    ]);
+    expect(fromResponse(b, { prompt: "Xyz" }).rows.map((row) => row.logprob)).toEqual([null, null, null]);
+  });
 });
