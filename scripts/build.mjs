@@ -27,6 +27,7 @@ mkdirSync(join(root, "dist/esm"), { recursive: true });
 writeFileSync(join(root, "dist/esm/package.json"), '{ "type": "module" }\n');
 writeFileSync(
   join(root, "dist/esm/index.js"),
-  `import lab from "../cjs/index.js";\nexport const { ${names.join(", ")} } = lab;\n`,
+  // @ts-self-types lets Deno (which reads no `types` condition for a plain .js) see the declarations.
+  `// @ts-self-types="./index.d.ts"\nimport lab from "../cjs/index.js";\nexport const { ${names.join(", ")} } = lab;\n`,
 );
 writeFileSync(join(root, "dist/esm/index.d.ts"), 'export * from "../cjs/index.js";\n');

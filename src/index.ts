@@ -62,7 +62,7 @@ export {
   type ReportSectionBuilder,
   reportHtml,
 } from "./display/report.js";
-export { mimeBundleOf, show } from "./display/show.js";
+export { mimeBundleOf, type ShowOptions, show } from "./display/show.js";
 // Errors
 export {
   HttpStatusError,

@@ -28,6 +28,7 @@ export type StreamToken = RowWithoutOffsets;
  */
 export class LogprobStream implements AsyncIterable<StreamToken> {
   readonly #open: () => Promise<OpenedStream>;
+  #parser: StreamParser | undefined;
   readonly #label: string;
   #started = false;
   #settle!: { resolve: (r: LogprobResult) => void; reject: (e: unknown) => void };
@@ -44,6 +45,24 @@ export class LogprobStream implements AsyncIterable<StreamToken> {
     this.#result.catch(() => {});
   }
 
+  /**
+   * The tokens received so far as a result (text, offsets, tables), for a live display while the
+   * stream runs; empty before the first token.
+   *
+   * @example
+   * for await (const _ of stream) show(plot.text(stream.partial()), { displayId: "live", update: true });
+   */
+  partial(): LogprobResult {
+    return toResult(
+      this.#parser?.result() ?? {
+        rows: [],
+        method: "generated",
+        model: undefined,
+        dialect: "vllm-completions",
+      },
+    );
+  }
+
   /** The whole sequence once the stream has ended (iterates it if nobody else does). */
   result(): Promise<LogprobResult> {
     if (!this.#started) void this.#drain();
@@ -57,6 +76,7 @@ export class LogprobStream implements AsyncIterable<StreamToken> {
     let finished = false;
     try {
       const { events, parser, framing, url } = await this.#open();
+      this.#parser = parser;
       for await (const event of events) {
         if (framing === "sse" && event.data === "[DONE]") {
           finished = true;

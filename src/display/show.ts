@@ -21,17 +21,28 @@ export function mimeBundleOf(value: unknown): MimeBundle {
   return { "text/plain": typeof value === "string" ? value : inspect(value) };
 }
 
+export interface ShowOptions {
+  /** Names the output so a later `show(x, { displayId, update: true })` replaces it in place. */
+  displayId?: string;
+  /** Replace the output named `displayId` instead of adding one (live progress, streaming). */
+  update?: boolean;
+}
+
 /**
- * Renders a result, figure or table in the running notebook — tslab or Deno — as one output with
- * all its MIME types; outside a notebook prints the text form.
+ * Renders a result, figure, text heatmap or table in the running notebook — tslab or Deno — as one
+ * output with all its MIME types; outside a notebook prints the text form. With a `displayId`, a
+ * later call with `update: true` replaces that output in place (a live display). Prefer plain HTML
+ * views (`plot.text`) for updates: replacing the first Plotly figure of a session would also
+ * replace the plotly.js it carries.
  *
  * @example
- * show(await lab.promptLogprobs("The capital of France is"))
+ * show(await lab.promptLogprobs("The capital of France is"));
+ * for await (const _ of stream) show(plot.text(stream.partial()), { displayId: "live", update: true });
  */
-export function show(value: unknown): void {
+export function show(value: unknown, options: ShowOptions = {}): void {
   const bundle = mimeBundleOf(value);
-  if (denoDisplay(bundle) || tslabDisplay(bundle)) return;
-  console.log(bundle["text/plain"]);
+  if (denoDisplay(bundle, options) || tslabDisplay(bundle, options)) return;
+  if (!options.update) console.log(bundle["text/plain"]);
 }
 
 function isArqueroTable(
