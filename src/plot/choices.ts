@@ -117,7 +117,13 @@ export function choices(
       },
       showlegend: false,
     });
-    layout[`xaxis${suffix}`] = { domain, anchor: `y${suffix}`, type: "category", tickangle: -30 };
+    layout[`xaxis${suffix}`] = {
+      domain,
+      anchor: `y${suffix}`,
+      type: "category",
+      tickangle: -30,
+      automargin: true,
+    };
     layout[`yaxis${suffix}`] = {
       anchor: `x${suffix}`,
       title: { text: `${unit}${metric.per}`, standoff: 4 },

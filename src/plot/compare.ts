@@ -1,4 +1,5 @@
 import { assembleText } from "../core/assemble-text.js";
+import { escapeHtml } from "../core/escape-html.js";
 import { type Segmenter, type WordSpan, wordSpans } from "../core/words.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
@@ -60,8 +61,8 @@ export function compare(a: CompareInput, b: CompareInput, options: CompareOption
       w.surprisalBits === null ? "n/a" : `${(w.surprisalBits * toUnit).toFixed(2)} ${unit}`;
     const delta = deltas[i];
     return (
-      `<b>${labels[i]}</b><br>${plotlyText(nameA)}: ${value(wa)} (${wa.tokenCount} token${wa.tokenCount === 1 ? "" : "s"})<br>` +
-      `${plotlyText(nameB)}: ${value(wb)} (${wb.tokenCount} token${wb.tokenCount === 1 ? "" : "s"})<br>` +
+      `<b>${labels[i]}</b><br>${escapeHtml(nameA)}: ${value(wa)} (${wa.tokenCount} token${wa.tokenCount === 1 ? "" : "s"})<br>` +
+      `${escapeHtml(nameB)}: ${value(wb)} (${wb.tokenCount} token${wb.tokenCount === 1 ? "" : "s"})<br>` +
       `Δ (b − a): ${delta === null ? "n/a" : `${signed(delta)} ${unit}`}`
     );
   });
@@ -84,8 +85,8 @@ export function compare(a: CompareInput, b: CompareInput, options: CompareOption
     marker: { color, line: { color: "#333333", width: 0.5 }, pattern: { shape: pattern } },
   });
   const data: Record<string, unknown>[] = [
-    bars(up, `${plotlyText(nameB)} more surprised (Δ > 0)`, colors.secondary, ""),
-    bars(down, `${plotlyText(nameA)} more surprised (Δ < 0)`, colors.primary, "/"),
+    bars(up, `${escapeHtml(nameB)} more surprised (Δ > 0)`, colors.secondary, ""),
+    bars(down, `${escapeHtml(nameA)} more surprised (Δ < 0)`, colors.primary, "/"),
   ];
   if (missing.length > 0) {
     data.push({
@@ -110,7 +111,7 @@ export function compare(a: CompareInput, b: CompareInput, options: CompareOption
       title: {
         text:
           `${options.title ?? "Δ surprisal per word (b − a)"}<br><sub>` +
-          `${named ? `a = ${plotlyText(nameA)}, b = ${plotlyText(nameB)} · ` : ""}${pairs.length} words · ` +
+          `${named ? `a = ${escapeHtml(nameA)}, b = ${escapeHtml(nameB)} · ` : ""}${pairs.length} words · ` +
           `Σ Δ over scored words = ${signed(total)} ${unit}</sub>`,
         y: 1,
         yanchor: "top",
