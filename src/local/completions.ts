@@ -1,22 +1,10 @@
-import { type StreamOptions, streamOptionsSchema } from "../providers/chat-request-schema.js";
-import {
-  type CompletionRequest as BaseCompletionRequest,
-  completionRequestSchema,
-} from "../providers/vllm-schema.js";
+import type { CompletionRequest } from "../providers/vllm-schema.js";
 import { ApiError } from "./api-error.js";
 import type { Engine } from "./engine-types.js";
 import type { PositionQuery } from "./language-model.js";
 import { choiceRandom, generateAll, requestSeed } from "./sampling-loop.js";
 import type { Tokenizer } from "./tokenizer.js";
 import { checkContext, checkLogprobs, legacyLogprobs, promptLogprobsJson, responseId } from "./vllm-json.js";
-
-/** Re-exported for existing importers (engine.ts); new code imports api-error.ts / engine-types.ts. @example new ApiError(400, "bad") */
-export { ApiError } from "./api-error.js";
-/** @example const engine: Engine = embeddedEngine(); */
-export type { Engine } from "./engine-types.js";
-
-/** A `/v1/completions` body as the server reads it: vllm-schema's request plus `stream_options`. @example const r: CompletionRequest = { prompt: "Hi", stream: true, stream_options: { include_usage: true } }; */
-export type CompletionRequest = BaseCompletionRequest & { stream_options?: StreamOptions | null };
 
 /** One prompt of a completions request, ready to generate from. @example planCompletion(engine, { prompt: "Hi" }).prompts[0].ids // [128000, 13347] */
 export interface CompletionPrompt {
@@ -200,14 +188,3 @@ function echoText(
   const item = typeof prompt[0] === "number" ? prompt : prompt[index];
   return typeof item === "string" ? item : tokenizer.decode(ids);
 }
-
-/**
- * The body schema the server parses `/v1/completions` with: vllm-schema's `completionRequestSchema`
- * plus `stream_options` (`include_usage`, `continuous_usage_stats`).
- *
- * @example
- * completionBodySchema.parse({ prompt: "Hi", stream: true, stream_options: { include_usage: true } })
- */
-export const completionBodySchema = completionRequestSchema.extend({
-  stream_options: streamOptionsSchema.nullable().optional(),
-});

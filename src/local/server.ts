@@ -4,11 +4,15 @@ import type { AddressInfo } from "node:net";
 import { chatRequestSchema } from "../providers/chat-request-schema.js";
 import { devupRequestSchema } from "../providers/devup-request-schema.js";
 import { tgiGenerateRequestSchema } from "../providers/tgi-request-schema.js";
-import { detokenizeRequestSchema, tokenizeRequestSchema } from "../providers/vllm-schema.js";
+import {
+  completionRequestSchema,
+  detokenizeRequestSchema,
+  tokenizeRequestSchema,
+} from "../providers/vllm-schema.js";
 import { ApiError, type ErrorDialect } from "./api-error.js";
 import { chatResponse, planChat } from "./chat-completions.js";
 import { streamChat } from "./chat-stream.js";
-import { completionBodySchema, completionsResponse, planCompletion } from "./completions.js";
+import { completionsResponse, planCompletion } from "./completions.js";
 import { streamCompletions, VLLM_SSE } from "./completions-stream.js";
 import { DEVUP_SSE, devupResponse, devupStream, planDevup } from "./devup-native.js";
 import { embeddedEngine } from "./engine.js";
@@ -151,7 +155,7 @@ async function handle(
     case "GET /v1/models":
       return sendJson(res, 200, JSON.stringify(modelList()));
     case "POST /v1/completions": {
-      const request = parseBody(completionBodySchema, await body(), dialect);
+      const request = parseBody(completionRequestSchema, await body(), dialect);
       if (!request.stream) return sendJson(res, 200, completionsResponse(engine, request));
       return streamCompletions(engine, planCompletion(engine, request), new SseWriter(res, VLLM_SSE));
     }

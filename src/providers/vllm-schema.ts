@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { streamOptionsSchema } from "./chat-request-schema.js";
 
 /**
  * vLLM `/v1/completions` wire types (reference/wire-formats.md §1), the single source of truth for
@@ -65,6 +66,7 @@ export const completionRequestSchema = z.object({
   seed: z.number().int().nullable().optional(),
   n: z.number().int().min(1).optional(),
   stream: z.boolean().nullable().optional(),
+  stream_options: streamOptionsSchema.nullable().optional(),
   add_special_tokens: z.boolean().optional(),
 });
 
