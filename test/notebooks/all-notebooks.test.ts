@@ -16,12 +16,11 @@ import {
   type KernelName,
   mimeText,
   type Notebook,
+  noisyCells,
   notebooksDir,
   openInChromium,
   type RenderedPage,
-  screenshotsDir,
-  settleMathJax,
-  streamText,
+  screenshotAndClose,
   waitForFigures,
 } from "./run-notebook.js";
 
@@ -98,22 +97,10 @@ describe.each(notebooks)("notebooks/%s.ipynb", (name) => {
       timing.chromiumSeconds = (performance.now() - started) / 1000;
     });
 
-    afterAll(async () => {
-      if (!rendered) return;
-      mkdirSync(screenshotsDir, { recursive: true });
-      await settleMathJax(rendered.page);
-      await rendered.page.screenshot({ path: join(screenshotsDir, `${output}.png`), fullPage: true });
-      await rendered.close();
-    });
+    afterAll(() => screenshotAndClose(rendered, output));
 
     it("executes every cell without an error or stderr output", () => {
-      const noisy = executed.notebook.cells
-        .filter((cell) => cell.cell_type === "code")
-        .filter(
-          (cell) => streamText(cell, "stderr") || (cell.outputs ?? []).some((o) => o.output_type === "error"),
-        )
-        .map((cell) => `cell ${cell.id}:\n${streamText(cell, "stderr")}`);
-      expect(noisy).toEqual([]);
+      expect(noisyCells(executed.notebook)).toEqual([]);
     });
 
     it("renders in Chromium with no page errors, no console errors and no network loads", () => {

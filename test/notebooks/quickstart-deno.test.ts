@@ -19,11 +19,10 @@ import {
   joined,
   mimeText,
   type Notebook,
+  noisyCells,
   openInChromium,
   type RenderedPage,
-  screenshotsDir,
-  settleMathJax,
-  streamText,
+  screenshotAndClose,
   waitForFigures,
 } from "./run-notebook.js";
 
@@ -72,11 +71,7 @@ describe(`notebooks/${NAME}.ipynb in the Deno kernel`, () => {
   });
 
   it("executes every cell without an error or stderr output", () => {
-    const noisy = executed.notebook.cells
-      .filter((c) => c.cell_type === "code")
-      .filter((c) => streamText(c, "stderr") || (c.outputs ?? []).some((o) => o.output_type === "error"))
-      .map((c) => `cell ${c.id}:\n${streamText(c, "stderr")}`);
-    expect(noisy).toEqual([]);
+    expect(noisyCells(executed.notebook)).toEqual([]);
   });
 
   it("show(r) is one output with summary, surprisal chart and escaped token table", () => {
@@ -118,13 +113,7 @@ describe(`notebooks/${NAME}.ipynb in the Deno kernel`, () => {
       timings.chromiumSeconds = (performance.now() - started) / 1000;
     });
 
-    afterAll(async () => {
-      if (!rendered) return;
-      mkdirSync(screenshotsDir, { recursive: true });
-      await settleMathJax(rendered.page);
-      await rendered.page.screenshot({ path: join(screenshotsDir, `${OUTPUT}.png`), fullPage: true });
-      await rendered.close();
-    });
+    afterAll(() => screenshotAndClose(rendered, OUTPUT));
 
     it("has no page errors, no console errors and loads nothing from the network", () => {
       expect(rendered.pageErrors).toEqual([]);

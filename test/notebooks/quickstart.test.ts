@@ -10,10 +10,10 @@ import {
   executeNotebook,
   exportHtml,
   mimeText,
+  noisyCells,
   openInChromium,
   type RenderedPage,
-  screenshotsDir,
-  settleMathJax,
+  screenshotAndClose,
   streamText,
   waitForFigures,
 } from "./run-notebook.js";
@@ -55,11 +55,7 @@ function printedSummary() {
 
 describe(`notebooks/${NAME}.ipynb`, () => {
   it("executes every cell without writing to stderr", () => {
-    const noisy = executed.notebook.cells
-      .filter((c) => c.cell_type === "code")
-      .filter((c) => streamText(c, "stderr") || (c.outputs ?? []).some((o) => o.output_type === "error"))
-      .map((c) => `cell ${c.id}:\n${streamText(c, "stderr")}`);
-    expect(noisy).toEqual([]);
+    expect(noisyCells(executed.notebook)).toEqual([]);
   });
 
   it("show(r) is one output with summary, surprisal chart and escaped token table", () => {
@@ -106,13 +102,7 @@ describe(`notebooks/${NAME}.ipynb`, () => {
       timings.chromiumSeconds = (performance.now() - started) / 1000;
     });
 
-    afterAll(async () => {
-      if (!rendered) return;
-      mkdirSync(screenshotsDir, { recursive: true });
-      await settleMathJax(rendered.page);
-      await rendered.page.screenshot({ path: join(screenshotsDir, `${NAME}.png`), fullPage: true });
-      await rendered.close();
-    });
+    afterAll(() => screenshotAndClose(rendered, NAME));
 
     it("has no page errors and no console errors", () => {
       expect(rendered.pageErrors).toEqual([]);

@@ -455,3 +455,22 @@ export async function settleMathJax(page: Page, timeoutMs = 15_000): Promise<voi
     )
     .catch(() => undefined);
 }
+
+/** The code cells that wrote to stderr or raised, each as "cell <id>:\n<stderr>" (empty when clean). */
+export function noisyCells(notebook: Notebook): string[] {
+  return notebook.cells
+    .filter((cell) => cell.cell_type === "code")
+    .filter(
+      (cell) => streamText(cell, "stderr") || (cell.outputs ?? []).some((o) => o.output_type === "error"),
+    )
+    .map((cell) => `cell ${cell.id}:\n${streamText(cell, "stderr")}`);
+}
+
+/** Saves a full-page screenshot to artifacts/screenshots/<name>.png and closes the page. */
+export async function screenshotAndClose(rendered: RenderedPage | undefined, name: string): Promise<void> {
+  if (!rendered) return;
+  mkdirSync(screenshotsDir, { recursive: true });
+  await settleMathJax(rendered.page);
+  await rendered.page.screenshot({ path: join(screenshotsDir, `${name}.png`), fullPage: true });
+  await rendered.close();
+}
