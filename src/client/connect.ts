@@ -1,5 +1,6 @@
 import { UsageError } from "../errors.js";
 import { Transport } from "../http/transport.js";
+import { embeddedEngine } from "../local/engine.js";
 import { type EmbeddedServer, serve } from "../local/server.js";
 import { type Provider, resolveEndpoint } from "./endpoint-config.js";
 import { type Endpoint, Lab } from "./lab.js";
@@ -53,6 +54,9 @@ export function connect(options: ConnectOptions = {}): Lab {
     model() {
       model ??= resolveModel(config.model, config.provider, endpoint);
       return model;
+    },
+    async cacheScope() {
+      return config.baseUrl ? undefined : `embedded:${embeddedEngine().model.checksum}`;
     },
   };
   return new Lab(endpoint);

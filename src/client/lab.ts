@@ -33,6 +33,11 @@ export interface Endpoint {
   provider: Provider;
   transport(): Promise<Transport>;
   model(): Promise<string>;
+  /**
+   * What identifies the server in response-cache keys instead of its URL: for the embedded model
+   * its checksum (its port changes with every session, its answers do not); undefined: the URL.
+   */
+  cacheScope?(): Promise<string | undefined>;
 }
 
 /**
@@ -167,7 +172,8 @@ export class Lab {
       throw new UsageError(`cache must be a directory path or false; got ${JSON.stringify(cache)}`);
     }
     const [transport, model] = await Promise.all([this.#endpoint.transport(), this.#endpoint.model()]);
-    const http = cache ? cachedPoster(transport, new ResponseCache(cache), model) : transport;
+    const scope = await this.#endpoint.cacheScope?.();
+    const http = cache ? cachedPoster(transport, new ResponseCache(cache), model, scope) : transport;
     return {
       provider: this.#endpoint.provider,
       http,

@@ -14,18 +14,27 @@ export interface JsonPoster {
 }
 
 /**
- * A poster that answers from `cache` when it holds the request (keyed by the absolute URL, the
- * model and the body — never the key or headers) and otherwise sends it and stores the answer.
+ * A poster that answers from `cache` when it holds the request (keyed by the absolute URL — or
+ * `scope` and the path — the model and the body; never the key or headers) and otherwise sends it and stores the answer.
  * Failed requests are not cached.
  *
  * @example
  * const http = cachedPoster(await endpoint.transport(), new ResponseCache(".logprob-cache"), "llama-8b");
  */
-export function cachedPoster(inner: JsonPoster, cache: ResponseCache, model: string): JsonPoster {
+export function cachedPoster(
+  inner: JsonPoster,
+  cache: ResponseCache,
+  model: string,
+  scope?: string,
+): JsonPoster {
   return {
     url: (path, root) => inner.url(path, root),
     async postJson(path, body, options = {}) {
-      const key = responseCacheKey({ url: inner.url(path, options.root), model, body });
+      // With a scope (the embedded model's checksum) the key outlives the session's random port.
+      const url = scope
+        ? `${scope}${options.root ? "/" : "/v1/"}${path.replace(/^\//, "")}`
+        : inner.url(path, options.root);
+      const key = responseCacheKey({ url, model, body });
       const hit = await cache.get(key);
       if (hit !== undefined) return hit;
       const answer = await inner.postJson(path, body, options);
