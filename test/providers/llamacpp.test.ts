@@ -7,35 +7,8 @@ import {
   llamaCppCompletionRequest,
   parseLlamaCppCompletion,
 } from "../../src/providers/llamacpp.js";
-import type { StreamParser } from "../../src/providers/parsed-sequence.js";
-import { fixture, fixtureText } from "../fixtures/load.js";
-
-/** The payload of each SSE event (`data:` lines, one optional space stripped; comments skipped). */
-function ssePayloads(text: string): unknown[] {
-  return text.split(/\r?\n\r?\n/).flatMap((block) => {
-    const data = block
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).replace(/^ /, ""))
-      .join("\n");
-    if (data === "") return [];
-    return [data === "[DONE]" ? data : JSON.parse(data)];
-  });
-}
-
-function pushAll(parser: StreamParser, payloads: unknown[]) {
-  return payloads.flatMap((payload) => parser.push(payload));
-}
-
-/** The error a function throws; fails the test when it returns instead. */
-function thrown(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
+import { fixture, thrown } from "../fixtures/load.js";
+import { pushAll, ssePayloads } from "../fixtures/sse.js";
 
 const FLOOR = -3.4028234663852886e38;
 
@@ -201,7 +174,7 @@ describe("parseLlamaCppCompletion", () => {
 describe("createLlamaCppStreamParser", () => {
   it("pushing the events of a stream yields the same rows as the non-streamed body of the same generation", () => {
     const parser = createLlamaCppStreamParser();
-    const pushed = pushAll(parser, ssePayloads(fixtureText("llamacpp/completion-stream.sse")));
+    const pushed = pushAll(parser, ssePayloads("llamacpp/completion-stream.sse", { keepDone: true }));
     const body = parseLlamaCppCompletion(fixture("llamacpp/completion.json"));
     expect(pushed).toEqual(body.rows);
     expect(parser.done).toBe(true);
@@ -213,7 +186,7 @@ describe("createLlamaCppStreamParser", () => {
   });
 
   it("quirk: old builds repeat every token's probabilities in the final stream event", () => {
-    const payloads = ssePayloads(fixtureText("llamacpp/completion-legacy-stream.sse"));
+    const payloads = ssePayloads("llamacpp/completion-legacy-stream.sse", { keepDone: true });
     const final = payloads.at(-1) as { stop: boolean; completion_probabilities: unknown[] };
     expect(final.stop).toBe(true);
     expect(final.completion_probabilities).toHaveLength(5);
@@ -227,7 +200,7 @@ describe("createLlamaCppStreamParser", () => {
     const body = fixture("llamacpp/error.json");
     expect(serverErrorMessage(body)).toBe("Only one completion choice is allowed");
     const parser = createLlamaCppStreamParser();
-    parser.push(ssePayloads(fixtureText("llamacpp/completion-stream.sse"))[0]);
+    parser.push(ssePayloads("llamacpp/completion-stream.sse", { keepDone: true })[0]);
     const error = thrown(() => parser.push(body));
     expect(error).toBeInstanceOf(ServerError);
     expect(error).toMatchObject({
@@ -239,7 +212,7 @@ describe("createLlamaCppStreamParser", () => {
 
   it("is incomplete until the stop: true event", () => {
     const parser = createLlamaCppStreamParser();
-    pushAll(parser, ssePayloads(fixtureText("llamacpp/completion-stream.sse")).slice(0, 2));
+    pushAll(parser, ssePayloads("llamacpp/completion-stream.sse", { keepDone: true }).slice(0, 2));
     expect(parser.done).toBe(false);
     expect(parser.result()).toMatchObject({ incomplete: true, finishReason: null });
     expect(parser.result().rows).toHaveLength(2);

@@ -8,25 +8,8 @@ import {
   ollamaGenerateRequest,
   parseOllama,
 } from "../../src/providers/ollama.js";
-import { fixture, fixtureText } from "../fixtures/load.js";
-
-/** The JSON of each non-empty NDJSON line. */
-function ndjsonLines(text: string): unknown[] {
-  return text
-    .split("\n")
-    .filter((line) => line.trim() !== "")
-    .map((line) => JSON.parse(line));
-}
-
-/** The error a function throws; fails the test when it returns instead. */
-function thrown(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
+import { fixture, thrown } from "../fixtures/load.js";
+import { ndjsonPayloads } from "../fixtures/sse.js";
 
 describe("Ollama request builders", () => {
   it("ask for logprobs and top_logprobs with stream explicit (Ollama streams unless told not to)", () => {
@@ -164,16 +147,14 @@ describe("parseOllama", () => {
 describe("createOllamaStreamParser", () => {
   it("pushing the lines of a stream yields the same rows as the non-streamed body of the same generation", () => {
     const parser = createOllamaStreamParser();
-    const pushed = ndjsonLines(fixtureText("ollama/generate-stream.ndjson")).flatMap((line) =>
-      parser.push(line),
-    );
+    const pushed = ndjsonPayloads("ollama/generate-stream.ndjson").flatMap((line) => parser.push(line));
     const body = parseOllama(fixture("ollama/generate.json"));
     expect(pushed).toEqual(body.rows);
     expect(parser.result()).toMatchObject({ rows: body.rows, finishReason: "stop", incomplete: false });
   });
 
   it("quirk: NDJSON stream — each line carries its own tokens' logprobs; done: true ends it", () => {
-    const lines = ndjsonLines(fixtureText("ollama/generate-stream.ndjson"));
+    const lines = ndjsonPayloads("ollama/generate-stream.ndjson");
     const parser = createOllamaStreamParser();
     expect(parser.push(lines[0]).map((r) => r.token)).toEqual(["The"]);
     expect(parser.push(lines[1]).map((r) => r.token)).toEqual([" sky"]);
@@ -195,7 +176,7 @@ describe("createOllamaStreamParser", () => {
   });
 
   it("quirk: an {error} line mid-stream throws ServerError with the rows so far", () => {
-    const [first, failure] = ndjsonLines(fixtureText("ollama/error-stream.ndjson"));
+    const [first, failure] = ndjsonPayloads("ollama/error-stream.ndjson");
     expect(serverErrorMessage(failure)).toContain("unexpected EOF");
     const parser = createOllamaStreamParser();
     parser.push(first);

@@ -3,37 +3,10 @@ import { assembleText } from "../../src/core/assemble-text.js";
 import { ResponseShapeError, ServerError, UsageError } from "../../src/errors.js";
 import { createDevupStreamParser, devupRequest, parseDevupResponse } from "../../src/providers/devup.js";
 import { serverErrorMessage } from "../../src/providers/error-body.js";
-import type { StreamParser } from "../../src/providers/parsed-sequence.js";
 import { parseTgiGenerate, tgiGenerateRequest } from "../../src/providers/tgi.js";
 import { createTgiStreamParser } from "../../src/providers/tgi-stream.js";
-import { fixture, fixtureText } from "../fixtures/load.js";
-
-/** The payload of each SSE event (`data:` lines, one optional space stripped; comments skipped). */
-function ssePayloads(text: string): unknown[] {
-  return text.split(/\r?\n\r?\n/).flatMap((block) => {
-    const data = block
-      .split(/\r?\n/)
-      .filter((line) => line.startsWith("data:"))
-      .map((line) => line.slice(5).replace(/^ /, ""))
-      .join("\n");
-    if (data === "") return [];
-    return [data === "[DONE]" ? data : JSON.parse(data)];
-  });
-}
-
-function pushAll(parser: StreamParser, payloads: unknown[]) {
-  return payloads.flatMap((payload) => parser.push(payload));
-}
-
-/** The error a function throws; fails the test when it returns instead. */
-function thrown(fn: () => unknown): any {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error("expected a throw");
-}
+import { fixture, thrown } from "../fixtures/load.js";
+import { pushAll, ssePayloads } from "../fixtures/sse.js";
 
 describe("tgiGenerateRequest", () => {
   it("sends plural inputs with nested parameters, details always on", () => {
@@ -252,7 +225,7 @@ describe("parseTgiGenerate", () => {
 describe("createTgiStreamParser", () => {
   it("pushing the events of a stream yields the same rows as the non-streamed body of the same generation", () => {
     const parser = createTgiStreamParser();
-    const pushed = pushAll(parser, ssePayloads(fixtureText("tgi/generate-stream.sse")));
+    const pushed = pushAll(parser, ssePayloads("tgi/generate-stream.sse", { keepDone: true }));
     const body = parseTgiGenerate(fixture("tgi/generate-stream.json"));
     expect(pushed).toEqual(body.rows);
     expect(parser.result().rows).toEqual(body.rows);
@@ -264,7 +237,7 @@ describe("createTgiStreamParser", () => {
 
   it("quirk: /generate_stream has no [DONE]: the event with generated_text ends it", () => {
     const parser = createTgiStreamParser();
-    const payloads = ssePayloads(fixtureText("tgi/generate-stream.sse"));
+    const payloads = ssePayloads("tgi/generate-stream.sse", { keepDone: true });
     expect(payloads).not.toContain("[DONE]");
     for (const payload of payloads.slice(0, -1)) parser.push(payload);
     expect(parser.done).toBe(false);
@@ -275,7 +248,7 @@ describe("createTgiStreamParser", () => {
 
   it("quirk: a TGI error event {error, error_type} mid-stream throws ServerError with the rows so far", () => {
     const parser = createTgiStreamParser();
-    const [first, failure] = ssePayloads(fixtureText("tgi/error-stream.sse"));
+    const [first, failure] = ssePayloads("tgi/error-stream.sse", { keepDone: true });
     parser.push(first);
     const error = thrown(() => parser.push(failure));
     expect(error).toBeInstanceOf(ServerError);
@@ -306,7 +279,7 @@ describe("DEVUP / DeepInfra native", () => {
   });
 
   it("quirk: DEVUP stream events have `data: ` with a space, no index and no top_tokens; [DONE] is tolerated", () => {
-    const payloads = ssePayloads(fixtureText("tgi/devup-stream.sse"));
+    const payloads = ssePayloads("tgi/devup-stream.sse", { keepDone: true });
     const parser = createDevupStreamParser({ model: "meta-llama/Meta-Llama-3-8B-Instruct" });
     const rows = pushAll(parser, payloads);
     expect(rows.map((r) => [r.tokenId, r.token, r.logprob])).toEqual([
@@ -328,7 +301,7 @@ describe("DEVUP / DeepInfra native", () => {
 
   it("pushing the events of a stream yields the same rows as the non-streamed body of the same generation", () => {
     const parser = createDevupStreamParser();
-    const pushed = pushAll(parser, ssePayloads(fixtureText("tgi/devup-stream.sse")));
+    const pushed = pushAll(parser, ssePayloads("tgi/devup-stream.sse", { keepDone: true }));
     const body = parseDevupResponse(fixture("tgi/devup-details.json"));
     expect(pushed).toEqual(body.rows);
     expect(parser.result()).toMatchObject({
@@ -340,7 +313,7 @@ describe("DEVUP / DeepInfra native", () => {
 
   it("quirk: a DeepInfra error event {error_type, error_message} throws ServerError", () => {
     const parser = createDevupStreamParser();
-    parser.push(ssePayloads(fixtureText("tgi/devup-stream.sse"))[0]);
+    parser.push(ssePayloads("tgi/devup-stream.sse", { keepDone: true })[0]);
     const error = thrown(() =>
       parser.push({ error_type: "validation_error", error_message: "ConnectionError: upstream closed" }),
     );
