@@ -1,0 +1,33 @@
+// Shared by the bench modules: the built package, medians, alternation and the result record.
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** Builds the package once if `dist/` is missing, then `require`s a built module by its path under dist/cjs. */
+export function dist(path) {
+  if (!existsSync(join(root, "dist/cjs/index.js")))
+    execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
+  return createRequire(import.meta.url)(join(root, "dist/cjs", path));
+}
+
+export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/**
+ * Runs each named async task `reps` times, alternating them inside every repetition (so drift in the
+ * machine's load hits all of them alike) after `warmup` untimed rounds; returns the medians in ms.
+ */
+export async function alternate(tasks, { reps, warmup = 1 }) {
+  const times = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
+  for (let i = 0; i < warmup + reps; i++) {
+    for (const [name, task] of Object.entries(tasks)) {
+      const t = performance.now();
+      await task();
+      if (i >= warmup) times[name].push(performance.now() - t);
+    }
+  }
+  return Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+}
