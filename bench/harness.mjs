@@ -7,11 +7,15 @@ import { fileURLToPath } from "node:url";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Builds the package once if `dist/` is missing, then `require`s a built module by its path under dist/cjs. */
+// BENCH_DIST names another build of the package (a folder inside the repo holding cjs/), so a bench
+// can measure a work-in-progress build while dist/ is in use.
+const distDir = process.env.BENCH_DIST ? join(root, process.env.BENCH_DIST) : join(root, "dist");
+
+/** Builds the package once if `dist/` is missing, then `require`s a built module by its path under cjs/. */
 export function dist(path) {
-  if (!existsSync(join(root, "dist/cjs/index.js")))
+  if (!existsSync(join(distDir, "cjs/index.js")))
     execFileSync("npm", ["run", "build"], { cwd: root, stdio: "inherit" });
-  return createRequire(import.meta.url)(join(root, "dist/cjs", path));
+  return createRequire(import.meta.url)(join(distDir, "cjs", path));
 }
 
 export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
