@@ -1,14 +1,19 @@
 import type { RowWithoutOffsets } from "./core/assemble-text.js";
+import { redact, redactDeep } from "./http/redact.js";
 
 /**
  * The few error kinds logprob-lab throws. Every message says what went wrong and what to do, and
- * none ever contains an API key (see `redact`).
+ * none ever contains an API key: every message is passed through `redact`, which blanks out each key
+ * a `Transport` uses (also when a server quotes it back, or a parser repeats what the server said).
  *
  * @example
  * try { await lab.promptLogprobs("Hi") } catch (e) { if (e instanceof HttpStatusError) console.log(e.status) }
  */
 export class LogprobLabError extends Error {
   override name = "LogprobLabError";
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message === undefined ? message : redact(message), options);
+  }
 }
 
 /** The caller passed something the library cannot use. @example new UsageError("topK must be 0..20") */
@@ -39,8 +44,8 @@ export class HttpStatusError extends LogprobLabError {
     super(`HTTP ${init.status} from ${init.url}${tries}: ${init.serverMessage}${hintFor(init.status)}`);
     this.status = init.status;
     this.url = init.url;
-    this.serverMessage = init.serverMessage;
-    this.body = init.body;
+    this.serverMessage = redact(init.serverMessage);
+    this.body = redactDeep(init.body);
   }
 }
 
@@ -70,8 +75,8 @@ export class ServerError extends LogprobLabError {
         ? ` (after ${init.partial.length} token(s), kept in .partial)`
         : "";
     super(`the server reported an error${init.where ? ` ${init.where}` : ""}${got}: ${init.serverMessage}`);
-    this.serverMessage = init.serverMessage;
-    this.errorType = init.errorType;
+    this.serverMessage = redact(init.serverMessage);
+    this.errorType = init.errorType === undefined ? undefined : redact(init.errorType);
     this.partial = init.partial ?? [];
   }
 }

@@ -7,8 +7,9 @@ import {
   TransportError,
 } from "../errors.js";
 import { serverErrorMessage } from "../providers/error-body.js";
+import { throwIfServerError } from "../providers/stream-error.js";
 import { NdjsonDecoder } from "./ndjson-decoder.js";
-import { redact } from "./redact.js";
+import { redact, redactDeep, registerSecret } from "./redact.js";
 import { isRetryableStatus, retryDelayMs } from "./retry-delay.js";
 import { SseDecoder, type StreamEvent } from "./sse-decoder.js";
 
@@ -60,6 +61,7 @@ export class Transport {
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
     this.#apiKey = options.apiKey;
+    registerSecret(options.apiKey);
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#maxRetries = options.maxRetries ?? 2;
     this.#agent = new Agent({
@@ -80,14 +82,17 @@ export class Transport {
   async postJson(path: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
     const url = this.url(path, options.root);
     const text = await this.#send("POST", url, JSON.stringify(body), options.signal, JSON_MODE);
-    return parseJson(text, url);
+    const answer = parseJson(text, url, this.#apiKey);
+    // An error answered with 200 is an error here, before anyone caches it (it may quote the key).
+    throwIfServerError(answer, [], `in the answer from ${url}`);
+    return answer;
   }
 
   /** GETs a JSON document. */
   async getJson(path: string, options: RequestOptions = {}): Promise<unknown> {
     const url = this.url(path, options.root);
     const text = await this.#send("GET", url, undefined, options.signal, JSON_MODE);
-    return parseJson(text, url);
+    return parseJson(text, url, this.#apiKey);
   }
 
   /**
@@ -204,15 +209,14 @@ export class Transport {
       } catch {
         parsed = text;
       }
-      const message = serverErrorMessage(parsed) ?? (text.slice(0, 500) || "(empty body)");
+      // Redacted before it is cut short, so that no part of a key survives at the cut.
+      const message =
+        serverErrorMessage(parsed) ?? (redact(text, this.#apiKey).slice(0, 500) || "(empty body)");
       throw new HttpStatusError({
         status,
         url,
         serverMessage: redact(message, this.#apiKey),
-        body:
-          typeof parsed === "string"
-            ? redact(parsed, this.#apiKey)
-            : JSON.parse(redact(JSON.stringify(parsed), this.#apiKey)),
+        body: redactDeep(parsed, this.#apiKey),
         attempts: attempt + 1,
       });
     }
@@ -287,17 +291,17 @@ function notAStream(text: string, url: string, apiKey: string | undefined): Logp
       where: `instead of a stream from ${url}`,
     });
   return new ResponseShapeError(
-    `expected an event stream from ${url} but got a JSON body (does the server support stream: true?): ${JSON.stringify(redact(text.slice(0, 120), apiKey))}`,
+    `expected an event stream from ${url} but got a JSON body (does the server support stream: true?): ${JSON.stringify(redact(text, apiKey).slice(0, 120))}`,
     { dialect: "sse", path: "" },
   );
 }
 
-function parseJson(text: string, url: string): unknown {
+function parseJson(text: string, url: string, apiKey: string | undefined): unknown {
   try {
     return JSON.parse(text);
   } catch {
     throw new ResponseShapeError(
-      `the answer from ${url} is not JSON: ${JSON.stringify(text.slice(0, 120))}`,
+      `the answer from ${url} is not JSON: ${JSON.stringify(redact(text, apiKey).slice(0, 120))}`,
       {
         dialect: "json",
         path: "",
