@@ -18,6 +18,7 @@ import type { ContinuationResult } from "./scoring/continuation-result.js";
 import { cachedPoster, type JsonPoster } from "./scoring/json-poster.js";
 import { scoreContinuation } from "./scoring/score-continuation.js";
 import { type ScoreManyOptions, scoreMany } from "./scoring/score-many.js";
+import type { ScoreManyReport } from "./scoring/score-many-report.js";
 import { scoreText } from "./scoring/score-text.js";
 import type { ScoringEndpoint } from "./scoring/scoring-endpoint.js";
 import type { ContinuationOptions, ScoreOptions } from "./scoring/scoring-options.js";
@@ -145,13 +146,17 @@ export class Lab {
    * `score` for many texts, `concurrency` (default 8) at a time, results in input order. Progress
    * shows in the notebook (one display updated in place), as a bar on a terminal's stderr, or as
    * occasional lines (`progress: false` for silence; `onProgress` for your own). With `output`,
-   * results are streamed to that JSONL file as they finish and only their summaries are returned.
-   * Every text is tried; if any failed, a `ScoreManyError` is thrown at the end holding the
-   * successes and each failure's typed error. `cache` (a directory) makes re-runs send nothing twice.
+   * results are streamed to that file as they finish (`.arrow`: an Arrow IPC stream; else JSONL)
+   * and not kept: an array of texts gets its summaries back, an (async) iterable of texts — read
+   * only as fast as it is scored — a `ScoreManyReport` (counts and corpus totals), so memory stays
+   * flat. Every text is tried; if any failed, a `ScoreManyError` is thrown at the end holding the
+   * successes and each failure's typed error. `cache` (a directory) makes re-runs send nothing
+   * twice: a run killed part-way resumes from it, re-sending nothing that was answered.
    *
    * @example
    * const results = await lab.scoreMany(texts, { concurrency: 4, cache: ".logprob-cache" });
    * const summaries = await lab.scoreMany(texts, { output: "scores.jsonl", progress: false });
+   * const report = await lab.scoreMany(linesOf("corpus.txt"), { output: "scores.arrow", cache: ".cache" });
    */
   scoreMany(texts: readonly string[], options: ScoreManyOptions & { output: string }): Promise<Summary[]>;
   scoreMany(
@@ -159,10 +164,18 @@ export class Lab {
     options?: ScoreManyOptions & { output?: undefined },
   ): Promise<LogprobResult[]>;
   scoreMany(texts: readonly string[], options?: ScoreManyOptions): Promise<LogprobResult[] | Summary[]>;
+  scoreMany(
+    texts: Iterable<string> | AsyncIterable<string>,
+    options: ScoreManyOptions & { output: string },
+  ): Promise<ScoreManyReport>;
+  scoreMany(
+    texts: Iterable<string> | AsyncIterable<string>,
+    options?: ScoreManyOptions & { output?: undefined },
+  ): Promise<LogprobResult[]>;
   async scoreMany(
-    texts: readonly string[],
+    texts: Iterable<string> | AsyncIterable<string>,
     options: ScoreManyOptions = {},
-  ): Promise<(LogprobResult | Summary)[]> {
+  ): Promise<(LogprobResult | Summary)[] | ScoreManyReport> {
     return scoreMany(await this.#scoring(options.cache), texts, options);
   }
 

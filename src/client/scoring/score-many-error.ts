@@ -1,4 +1,5 @@
 import { LogprobLabError } from "../../errors.js";
+import type { ScoreManyReport } from "./score-many-report.js";
 
 /**
  * One text of a batch that failed, with the typed error it failed with.
@@ -15,6 +16,9 @@ export interface ScoreFailure {
  * Thrown by `lab.scoreMany` after every text has been tried when some failed. Nothing is lost:
  * `results` holds every success at its input index (undefined where the text failed) and
  * `failures` each failure's index and error (HttpStatusError, TransportError, UsageError, …).
+ * A run that streamed an iterable to an `output` file keeps no results: `results` is empty,
+ * `report` has the counts and corpus totals, and `failures` the first 1,000 failures (every
+ * failure's error record is in the file).
  *
  * @example
  * try { await lab.scoreMany(texts) } catch (e) {
@@ -25,18 +29,26 @@ export class ScoreManyError<T = unknown> extends LogprobLabError {
   override name = "ScoreManyError";
   readonly failures: readonly ScoreFailure[];
   readonly results: readonly (T | undefined)[];
+  readonly report: ScoreManyReport | undefined;
 
-  constructor(failures: readonly ScoreFailure[], results: readonly (T | undefined)[]) {
+  constructor(
+    failures: readonly ScoreFailure[],
+    results: readonly (T | undefined)[],
+    report?: ScoreManyReport,
+  ) {
     const shown = failures
       .slice(0, 3)
       .map((f) => `#${f.index}: ${describe(f.error)}`)
       .join("; ");
-    const more = failures.length > 3 ? `; … ${failures.length - 3} more in .failures` : "";
-    super(
-      `${failures.length} of ${results.length} texts failed (the others are in .results): ${shown}${more}`,
-    );
+    const failed = report?.failed ?? failures.length;
+    const more = failed > 3 ? `; … ${failed - 3} more in .failures` : "";
+    const where = report
+      ? `every record, errors included, is in ${report.output}; .report has the totals`
+      : "the others are in .results";
+    super(`${failed} of ${report?.total ?? results.length} texts failed (${where}): ${shown}${more}`);
     this.failures = failures;
     this.results = results;
+    this.report = report;
   }
 }
 
