@@ -57,25 +57,13 @@ export class ResponseCache {
 
   /** The cached answer of a key, or undefined when there is none or its file does not verify. */
   async get(key: string): Promise<unknown> {
-    let text: string;
+    let bytes: Uint8Array;
     try {
-      text = await readFile(this.path(key), "utf8");
+      bytes = await readFile(this.path(key));
     } catch {
       return undefined;
     }
-    try {
-      const entry = JSON.parse(text) as {
-        format?: unknown;
-        key?: unknown;
-        sha256?: unknown;
-        answer?: unknown;
-      };
-      if (entry.format !== FORMAT || entry.key !== key || typeof entry.answer !== "string") return undefined;
-      if (entry.sha256 !== sha256(entry.answer)) return undefined;
-      return JSON.parse(entry.answer);
-    } catch {
-      return undefined;
-    }
+    return verifiedAnswer(bytes, key);
   }
 
   /** Stores an answer (any JSON value) under a key, atomically. */
@@ -94,6 +82,33 @@ export class ResponseCache {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+}
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * The answer a cache file's bytes hold for `key`, or undefined unless they are exactly an entry
+ * this cache wrote for that key: valid UTF-8, this format, this key, and an answer whose sha256
+ * matches — so a truncated, bit-flipped, emptied or foreign file is a miss, never an answer.
+ *
+ * @example
+ * verifiedAnswer(await readFile(cache.path(key)), key) // the answer, or undefined
+ */
+export function verifiedAnswer(bytes: Uint8Array, key: string): unknown {
+  try {
+    const entry = JSON.parse(strictUtf8.decode(bytes)) as {
+      format?: unknown;
+      key?: unknown;
+      sha256?: unknown;
+      answer?: unknown;
+    } | null;
+    if (entry === null || typeof entry !== "object") return undefined;
+    if (entry.format !== FORMAT || entry.key !== key || typeof entry.answer !== "string") return undefined;
+    if (entry.sha256 !== sha256(entry.answer)) return undefined;
+    return JSON.parse(entry.answer);
+  } catch {
+    return undefined;
   }
 }
 
