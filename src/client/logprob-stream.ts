@@ -1,5 +1,5 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
-import { ServerError, TransportError, UsageError } from "../errors.js";
+import { ResponseShapeError, TransportError, UsageError } from "../errors.js";
 import type { StreamEvent } from "../http/sse-decoder.js";
 import type { ParsedSequence, StreamParser } from "../providers/parsed-sequence.js";
 import { throwIfServerError } from "../providers/stream-error.js";
@@ -82,7 +82,7 @@ export class LogprobStream implements AsyncIterable<StreamToken> {
           finished = true;
           break;
         }
-        const payload = parsePayload(event, url);
+        const payload = parsePayload(event, url, framing);
         if (payload === undefined) continue;
         const where = `in the stream from ${url}`;
         if (event.event === "error")
@@ -131,16 +131,18 @@ export class LogprobStream implements AsyncIterable<StreamToken> {
   }
 }
 
-function parsePayload(event: StreamEvent, url: string): unknown {
+function parsePayload(event: StreamEvent, url: string, framing: "sse" | "ndjson"): unknown {
   if (event.data.trim() === "") return undefined;
   try {
     return JSON.parse(event.data);
-  } catch {
+  } catch (error) {
     if (event.unterminated) return undefined;
-    throw new ServerError({
-      serverMessage: `not JSON: ${event.data.slice(0, 200)}`,
-      where: `in the stream from ${url}`,
-    });
+    // A garbled event (or a bare NaN / -Infinity, which JSON cannot carry) is a broken answer, not
+    // an error the server reported.
+    throw new ResponseShapeError(
+      `an event in the stream from ${url} is not JSON (${(error as Error).message}): ${JSON.stringify(event.data.slice(0, 120))}`,
+      { dialect: framing, path: "" },
+    );
   }
 }
 

@@ -236,7 +236,10 @@ export class Transport {
         code: "ABORTED",
         cause: signal.reason,
       });
-    const code = (error as { code?: string } | null)?.code;
+    // undici's "other side closed" is the peer dropping the connection mid-answer: the same
+    // failure as a reset, so callers see one code for it.
+    const code =
+      error instanceof undiciErrors.SocketError ? "ECONNRESET" : (error as { code?: string } | null)?.code;
     if (
       timedOut ||
       error instanceof undiciErrors.HeadersTimeoutError ||
@@ -299,9 +302,15 @@ function notAStream(text: string, url: string, apiKey: string | undefined): Logp
 function parseJson(text: string, url: string, apiKey: string | undefined): unknown {
   try {
     return JSON.parse(text);
-  } catch {
+  } catch (error) {
+    // Say where it broke (the start of a long body rarely shows it) and the likely why.
+    const why = BARE_NON_FINITE.test(text)
+      ? " — it holds a bare NaN or Infinity, which JSON cannot carry"
+      : /end of JSON input|Unterminated/.test((error as Error).message)
+        ? " — the body looks cut short"
+        : "";
     throw new ResponseShapeError(
-      `the answer from ${url} is not JSON: ${JSON.stringify(redact(text, apiKey).slice(0, 120))}`,
+      `the answer from ${url} is not JSON (${redact((error as Error).message, apiKey)})${why}: ${JSON.stringify(redact(text, apiKey).slice(0, 120))}`,
       {
         dialect: "json",
         path: "",
@@ -309,6 +318,9 @@ function parseJson(text: string, url: string, apiKey: string | undefined): unkno
     );
   }
 }
+
+/** `NaN` / `Infinity` / `-Infinity` as a value (Python's `json.dumps` writes them), not in a string. */
+const BARE_NON_FINITE = /[:[,]\s*-?(?:NaN|Infinity)\s*[,}\]]/;
 
 function sleep(ms: number, signal: AbortSignal | undefined, url: string): Promise<void> {
   const aborted = () =>
