@@ -59,9 +59,15 @@ export async function countingProxy(upstreamUrl: string) {
     get parked() {
       return parked.length;
     },
+    /** Forwards the parked requests and lets every later one through. */
     release() {
       allowance = Number.POSITIVE_INFINITY;
       for (const forward of parked.splice(0)) forward();
+    },
+    /** Forgets the parked requests (their client is gone) and lets every later one through. */
+    drop() {
+      allowance = Number.POSITIVE_INFINITY;
+      parked.length = 0;
     },
     close: () =>
       new Promise<void>((resolve) => {
