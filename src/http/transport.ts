@@ -8,6 +8,7 @@ import {
 } from "../errors.js";
 import { serverErrorMessage } from "../providers/error-body.js";
 import { throwIfServerError } from "../providers/stream-error.js";
+import { bufferedRequest, DeadlineExceeded } from "./buffered-request.js";
 import { NdjsonDecoder } from "./ndjson-decoder.js";
 import { redact, redactDeep, registerSecret } from "./redact.js";
 import { isRetryableStatus, retryDelayMs } from "./retry-delay.js";
@@ -119,11 +120,8 @@ export class Transport {
   ): AsyncGenerator<StreamEvent, void, undefined> {
     const url = this.url(path, options.root);
     const { signal, format } = options;
-    const res = await this.#send("POST", url, JSON.stringify(body), signal, {
-      accept: format === "sse" ? "text/event-stream" : "application/x-ndjson",
-      deadline: false,
-      take: async (response) => response,
-    });
+    const accept = format === "sse" ? "text/event-stream" : "application/x-ndjson";
+    const res = await this.#send("POST", url, JSON.stringify(body), signal, streamMode(accept));
     const stream = res.body;
     try {
       const contentType = String(res.headers["content-type"] ?? "").toLowerCase();
@@ -162,10 +160,10 @@ export class Transport {
   }
 
   /**
-   * One request with retries: returns what `mode.take` makes of the first 2xx answer. `take` runs
-   * inside the retried region, so a connection dropped while it reads is retried; errors thrown
-   * after it returns are not. Non-2xx answers are retried when retryable, else become
-   * `HttpStatusError` with the server's message, redacted.
+   * One request with retries: returns what `mode.exchange` makes of the first 2xx answer. The
+   * exchange reads the answer inside the retried region, so a connection dropped while it reads is
+   * retried; errors thrown after it returns are not. Non-2xx answers are retried when retryable,
+   * else become `HttpStatusError` with the server's message, redacted.
    */
   async #send<T>(
     method: "GET" | "POST",
@@ -177,30 +175,24 @@ export class Transport {
     const headers: Record<string, string> = { accept: mode.accept };
     if (body !== undefined) headers["content-type"] = "application/json";
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    const init = { method, headers, body, signal, timeoutMs: this.#timeoutMs, dispatcher: this.#agent };
     for (let attempt = 0; ; attempt++) {
-      // A whole-attempt deadline for plain requests; streams rely on the Agent's headers and idle
-      // (body) timeouts so that a long, healthy stream is never cut.
-      const deadline = mode.deadline ? AbortSignal.timeout(this.#timeoutMs) : undefined;
-      const combined = signal && deadline ? AbortSignal.any([signal, deadline]) : (deadline ?? signal);
-      let status: number;
-      let text: string;
-      let responseHeaders: Record<string, string | string[] | undefined>;
+      let reply: Reply<T>;
       try {
-        const res = await request(url, { method, headers, body, signal: combined, dispatcher: this.#agent });
-        status = res.statusCode;
-        responseHeaders = res.headers;
-        if (status >= 200 && status < 300) return await mode.take(res);
-        text = await res.body.text();
+        reply = await mode.exchange(url, init);
       } catch (error) {
-        const failure = this.#failure(url, error, signal, deadline?.aborted ?? false, "request");
+        const timedOut = error instanceof DeadlineExceeded;
+        const failure = this.#failure(url, error, signal, timedOut, "request");
         if (!signal?.aborted && attempt < this.#maxRetries) {
           await sleep(retryDelayMs(attempt), signal, url);
           continue;
         }
         throw failure;
       }
+      const { status, text } = reply;
+      if (status >= 200 && status < 300) return reply.value as T;
       if (isRetryableStatus(status) && attempt < this.#maxRetries) {
-        await sleep(retryDelayMs(attempt, responseHeaders), signal, url);
+        await sleep(retryDelayMs(attempt, reply.headers), signal, url);
         continue;
       }
       let parsed: unknown;
@@ -265,19 +257,57 @@ export class Transport {
   }
 }
 
-interface SendMode<T> {
-  accept: string;
-  /** Bound the whole attempt (headers and body) by `timeoutMs`. */
-  deadline: boolean;
-  /** What to make of a 2xx answer (read its body, or hand the response over unread). */
-  take: (res: Dispatcher.ResponseData) => Promise<T>;
+/** One attempt's answer: a 2xx one's `value`, or another's status, headers and body text. */
+interface Reply<T> {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  value?: T;
+  text: string;
 }
 
+interface SendMode<T> {
+  accept: string;
+  /** One attempt: send, and take the answer (read whole, or handed over unread for a stream). */
+  exchange: (
+    url: string,
+    init: {
+      method: "GET" | "POST";
+      headers: Record<string, string>;
+      body: string | undefined;
+      signal: AbortSignal | undefined;
+      timeoutMs: number;
+      dispatcher: Agent;
+    },
+  ) => Promise<Reply<T>>;
+}
+
+/**
+ * Plain JSON requests: the body read whole, the attempt (headers and body) bounded by `timeoutMs`,
+ * through undici's dispatch API without a per-request stream or AbortSignal.
+ */
 const JSON_MODE: SendMode<string> = {
   accept: "application/json",
-  deadline: true,
-  take: (res) => res.body.text(),
+  exchange: async (url, init) => {
+    const answer = await bufferedRequest(init.dispatcher, url, init);
+    return { status: answer.statusCode, headers: answer.headers, value: answer.text, text: answer.text };
+  },
 };
+
+/**
+ * Streams: the 2xx response handed over unread. No whole-attempt deadline: the Agent's headers and
+ * idle (body) timeouts bound the waits, so that a long, healthy stream is never cut.
+ */
+function streamMode(accept: string): SendMode<Dispatcher.ResponseData> {
+  return {
+    accept,
+    exchange: async (url, { method, headers, body, signal, dispatcher }) => {
+      const res = await request(url, { method, headers, body, signal, dispatcher });
+      const status = res.statusCode;
+      if (status >= 200 && status < 300) return { status, headers: res.headers, value: res, text: "" };
+      return { status, headers: res.headers, text: await res.body.text() };
+    },
+  };
+}
 
 /** A 200 JSON answer where a stream was asked for: the server's error, or a shape error. */
 function notAStream(text: string, url: string, apiKey: string | undefined): LogprobLabError {
