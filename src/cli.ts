@@ -8,8 +8,11 @@ import { serve } from "./local/server.js";
 import { tableToText } from "./table/table-text.js";
 
 const USAGE = `Usage:
-  logprob-lab serve [--port 8000] [--host 127.0.0.1] [--api-key KEY]
+  logprob-lab serve [--port 8000] [--host 127.0.0.1] [--api-key KEY] [--max-concurrency 2] [--max-queue 256]
+                    [--max-body-bytes 8388608] [--shutdown-grace-ms 5000]
       Serve the embedded model with vLLM's /v1/completions (prompt_logprobs), /tokenize, /detokenize, /v1/models.
+      At most --max-concurrency requests are computed at once and --max-queue wait; beyond that the
+      server answers 503 with Retry-After. SIGTERM/SIGINT finish requests in flight, then exit.
   logprob-lab score "text" [--top-k 5] [--json] [--cache DIR]
       Score a text exactly (ACS_API_BASE/ACS_API_KEY, else the embedded model): per-token logprobs and totals.
   logprob-lab score --file texts.txt [-o scores.jsonl] [--concurrency 8] [--cache DIR]
@@ -60,6 +63,10 @@ async function serveCommand(args: string[]): Promise<number> {
       port: { type: "string", default: "8000" },
       host: { type: "string", default: "127.0.0.1" },
       "api-key": { type: "string" },
+      "max-concurrency": { type: "string", default: "2" },
+      "max-queue": { type: "string", default: "256" },
+      "max-body-bytes": { type: "string", default: String(8 * 1024 * 1024) },
+      "shutdown-grace-ms": { type: "string", default: "5000" },
     },
   });
   const port = Number(values.port);
@@ -68,20 +75,32 @@ async function serveCommand(args: string[]): Promise<number> {
     return 2;
   }
   const apiKey = values["api-key"];
-  if (!["127.0.0.1", "localhost", "::1"].includes(values.host) && !apiKey) {
-    console.error(
-      `warning: listening on ${values.host} without --api-key: anyone who can reach it can use it.`,
-    );
-  }
-  const server = await serve({ port, host: values.host, apiKey });
+  // serve() warns on stderr when the host is not loopback and there is no key.
+  const server = await serve({
+    port,
+    host: values.host,
+    apiKey,
+    maxConcurrency: wholeNumber("--max-concurrency", values["max-concurrency"], 1),
+    maxQueue: wholeNumber("--max-queue", values["max-queue"], 0),
+    maxBodyBytes: wholeNumber("--max-body-bytes", values["max-body-bytes"], 1),
+    shutdownGraceMs: wholeNumber("--shutdown-grace-ms", values["shutdown-grace-ms"], 0),
+  });
   console.log(`logprob-lab embedded model listening on ${server.url}`);
   console.log(`  export ACS_API_BASE=${server.url} ACS_API_KEY=${apiKey ? "<your key>" : "anything"}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
   });
+  // A second signal while draining means "now": exit without waiting for requests in flight.
+  const now = () => process.exit(130);
+  process.once("SIGINT", now);
+  process.once("SIGTERM", now);
+  console.error(
+    `logprob-lab: ${signal}: finishing requests in flight, then exiting (send it again to exit now).`,
+  );
   await server.close();
+  process.off("SIGINT", now);
+  process.off("SIGTERM", now);
   return 0;
 }
 
@@ -156,6 +175,13 @@ async function reportCommand(args: string[]): Promise<number> {
   writeFileSync(values.output, reportHtml(result, { title, maxTableRows, surprisingCount }));
   console.log(`wrote ${values.output} (${result.rows.length} positions; opens offline)`);
   return 0;
+}
+
+function wholeNumber(flag: string, value: string, min: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`${flag} must be an integer >= ${min}, got ${value}`);
+  return n;
 }
 
 function positiveInteger(flag: string, value: string): number {

@@ -58,9 +58,40 @@ export function errorJson(dialect: ErrorDialect, error: ApiError): string {
 function tgiErrorType(error: ApiError): string {
   if (["BadRequestError", "NotFoundError"].includes(error.type)) return "validation";
   if (error.type === "InternalServerError") return "generation";
+  if (error.type === "ServiceUnavailableError") return "healthcheck";
   return error.type;
 }
 
 function pathPart(part: string): string | number {
   return /^\d+$/.test(part) ? Number(part) : part;
+}
+
+/**
+ * The answer when every slot is busy and the waiting line is full, in the route's dialect: vLLM and
+ * OpenAI-style routes 503 (as vLLM answers on its admission limits), TGI 429 `overloaded` (its own
+ * word), DEVUP 429 (DeepInfra's rate-limit status). Sent with `Retry-After`, which logprob-lab's
+ * client and the openai SDK honour.
+ *
+ * @example
+ * sendJson(res, error.status, errorJson("tgi", overloadedError("tgi", 2, 256)), { "retry-after": "1" });
+ */
+export function overloadedError(dialect: ErrorDialect, active: number, queued: number): ApiError {
+  if (dialect === "tgi") return new ApiError(429, "Model is overloaded", null, "overloaded");
+  const message = `The server is busy: ${active} requests are being computed and ${queued} are waiting, which is its limit. Retry after the time in the Retry-After header.`;
+  return new ApiError(dialect === "devup" ? 429 : 503, message, null, "ServiceUnavailableError");
+}
+
+/**
+ * The answer to a request that arrives on an open connection after `close()` began.
+ *
+ * @example
+ * sendJson(res, 503, errorJson("openai", shuttingDownError()), { connection: "close" });
+ */
+export function shuttingDownError(): ApiError {
+  return new ApiError(
+    503,
+    "The server is shutting down and takes no new requests; send the request to another server or retry later.",
+    null,
+    "ServiceUnavailableError",
+  );
 }

@@ -87,16 +87,17 @@ export function planChat(engine: Engine, request: ChatRequest): ChatPlan {
   if (requestedMax !== null && requestedMax !== undefined && requestedMax < 1) {
     throw new ApiError(400, `max_tokens must be at least 1, got ${requestedMax}.`, maxParam);
   }
+  // Without a limit vLLM asks for 0 output tokens up front, then fills whatever room the context
+  // window leaves; a prompt that leaves no room at all is refused the same way.
+  checkContext(engine, ids.length, requestedMax ?? 0, maxParam);
   if (ids.length >= engine.maxModelLen) {
     throw new ApiError(
       400,
-      `This model's maximum context length is ${engine.maxModelLen} tokens. However, your request has ${ids.length} input tokens. Please reduce the length of the input messages.`,
-      "messages",
+      `This model's maximum context length is ${engine.maxModelLen} tokens. However, your prompt contains ${ids.length} input tokens, which leaves no room for output tokens. Please reduce the length of the input prompt. (parameter=input_tokens, value=${ids.length})`,
+      "input_tokens",
     );
   }
-  // vLLM's default: whatever room the context window leaves.
   const maxTokens = requestedMax ?? engine.maxModelLen - ids.length;
-  checkContext(engine, ids.length, maxTokens, maxParam);
   const topLogprobs = request.logprobs ? checkLogprobs(engine, topRaw ?? 0, "sample", "top_logprobs") : null;
   const promptK = checkLogprobs(engine, promptLogprobsRaw ?? (request.echo ? (topRaw ?? 0) : null), "prompt");
   const context = Uint32Array.from(ids);

@@ -57,10 +57,12 @@ export async function streamChat(engine: Engine, plan: ChatPlan, sse: SseWriter)
         topK: plan.topLogprobs,
       }),
     );
-    const completed = await interleave(
+    let finished = 0;
+    await interleave(
       sources,
       async (i, token) => {
         counts[i]!++;
+        if (token.finish) finished++;
         const decoder = decoders[i]!;
         const delta = decoder.push(token.id) + (token.finish ? decoder.flush() : "");
         const logprobs =
@@ -73,9 +75,11 @@ export async function streamChat(engine: Engine, plan: ChatPlan, sse: SseWriter)
           `${head},"choices":[{"index":${i},"delta":{"content":${JSON.stringify(delta)}},"logprobs":${logprobs},"finish_reason":${finish},"token_ids":${tokenIds}}]${usageField(i)}}`,
         );
       },
-      () => sse.closed,
+      () => sse.cancelled,
     );
-    if (completed && request.stream_options?.include_usage) {
+    // Every choice ended: a shutdown that comes now cuts nothing.
+    if (finished < plan.n) sse.throwIfStopped();
+    if (finished === plan.n && !sse.closed && request.stream_options?.include_usage) {
       await sse.event(`${head},"choices":[],"usage":${usage(counts.reduce((a, b) => a + b, 0))}}`);
     }
   } catch (error) {

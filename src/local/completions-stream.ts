@@ -109,7 +109,15 @@ export async function streamCompletions(engine: Engine, plan: CompletionPlan, ss
           topK: plan.sampleLogprobs,
         }),
       );
-      completed = await interleave(sources, chunk, () => sse.closed);
+      let finished = 0;
+      const count = (i: number, token: SampledToken) => {
+        if (token.finish) finished++;
+        return chunk(i, token);
+      };
+      await interleave(sources, count, () => sse.cancelled);
+      // Every choice ended: a shutdown that comes now cuts nothing.
+      if (finished < states.length) sse.throwIfStopped();
+      completed = finished === states.length && !sse.closed;
     }
     if (completed && request.stream_options?.include_usage) {
       const promptTokens = plan.prompts.reduce((sum, p) => sum + p.ids.length, 0);

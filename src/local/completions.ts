@@ -67,7 +67,7 @@ export function planCompletion(engine: Engine, request: CompletionRequest): Comp
     );
   }
   const prompts = promptIds(tokenizer, request.prompt).map((ids, p): CompletionPrompt => {
-    checkContext(engine, ids.length, maxTokens, "prompt");
+    checkContext(engine, ids.length, maxTokens, "max_tokens");
     const context = Uint32Array.from(ids);
     const steps =
       promptLogprobs === null

@@ -140,6 +140,7 @@ export async function devupStream(engine: Engine, plan: DevupPlan, sse: SseWrite
   const { tokenizer, model } = engine;
   const decoder = new IncrementalDecoder(tokenizer, { keepSpecial: true });
   const tokens: SampledToken[] = [];
+  let finished = false;
   try {
     const source = sampleTokens(model, plan.ids, {
       maxTokens: plan.maxNewTokens,
@@ -151,6 +152,7 @@ export async function devupStream(engine: Engine, plan: DevupPlan, sse: SseWrite
       [source],
       async (_, token) => {
         tokens.push(token);
+        finished = token.finish !== null;
         const event: Record<string, unknown> = { token: tokenJson(tokenizer, token, decoder.push(token.id)) };
         if (plan.topN > 0) event.top_tokens = topJson(tokenizer, token);
         event.generated_text = token.finish ? generatedText(tokenizer, tokens) : null;
@@ -162,8 +164,9 @@ export async function devupStream(engine: Engine, plan: DevupPlan, sse: SseWrite
         }
         await sse.event(pythonJson(event));
       },
-      () => sse.closed,
+      () => sse.cancelled,
     );
+    if (!finished) sse.throwIfStopped();
   } catch (error) {
     const message = (error as Error)?.message ?? String(error);
     await sse.event(pythonJson({ error_type: "generation_error", error_message: message }));

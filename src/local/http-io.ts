@@ -3,8 +3,10 @@ import type { z } from "zod";
 import { ApiError, type ErrorDialect, errorJson } from "./api-error.js";
 
 /**
- * Reads a request body of at most `maxBody` bytes and parses it as JSON. Too large → 413; not JSON →
- * the dialect's status (vLLM 400, TGI/axum 400, DEVUP/FastAPI 422).
+ * Reads a request body of at most `maxBody` bytes and parses it as JSON. Too large (declared by
+ * Content-Length or found while reading) → 413; the rest of the body is then read and dropped, up
+ * to `maxBody` more bytes, so the client sees the 413 instead of a reset connection (beyond that
+ * the connection is cut). Not JSON → the dialect's status (vLLM 400, TGI/axum 400, DEVUP/FastAPI 422).
  *
  * @example
  * const body = await readJson(req, 8 * 1024 * 1024, "openai");
@@ -14,21 +16,53 @@ export async function readJson(
   maxBody: number,
   dialect: ErrorDialect,
 ): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > maxBody) throw new ApiError(413, `Request body is larger than ${maxBody} bytes.`);
-    chunks.push(chunk as Buffer);
-  }
+  const text = await readBody(req, maxBody);
   try {
-    return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    return JSON.parse(text);
   } catch (error) {
     const reason = (error as Error).message;
     if (dialect === "tgi") throw new ApiError(400, `Failed to parse the request body as JSON: ${reason}`);
     if (dialect === "devup") throw new ApiError(422, `JSON decode error: ${reason}`);
     throw new ApiError(400, `Request body is not valid JSON: ${reason}`);
   }
+}
+
+function readBody(req: IncomingMessage, maxBody: number): Promise<string> {
+  const tooLarge = () =>
+    new ApiError(
+      413,
+      `Request body is larger than ${maxBody} bytes; send a smaller body (the server's limit is maxBodyBytes).`,
+    );
+  const declared = Number(req.headers["content-length"]);
+  return new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    const refuse = () => {
+      refused = true;
+      chunks.length = 0;
+      req.off("end", onEnd);
+      reject(tooLarge());
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (refused) {
+        if (size > 2 * maxBody) req.socket.destroy();
+        return;
+      }
+      if (size > maxBody) return refuse();
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks).toString("utf8"));
+    req.on("data", onData);
+    req.once("end", onEnd);
+    req.once("error", reject);
+    req.once("close", () => {
+      if (!req.complete)
+        reject(new ApiError(400, "The client closed the connection before sending the whole body."));
+    });
+    if (Number.isFinite(declared) && declared > maxBody) refuse();
+  });
 }
 
 /**
@@ -108,13 +142,19 @@ export function sendJson(
 }
 
 /**
- * Answers with an error in the route's dialect; when a stream has already started, the connection is
- * cut instead (the stream writers report their own errors as events before that).
+ * Answers with an error in the route's dialect (plus `headers`, e.g. Retry-After); when a stream has
+ * already started, the connection is cut instead (the stream writers report their own errors as
+ * events before that).
  *
  * @example
  * handler().catch((error) => sendError(res, error, "tgi"));
  */
-export function sendError(res: ServerResponse, error: unknown, dialect: ErrorDialect): void {
+export function sendError(
+  res: ServerResponse,
+  error: unknown,
+  dialect: ErrorDialect,
+  headers: Record<string, string> = {},
+): void {
   const api =
     error instanceof ApiError
       ? error
@@ -123,5 +163,5 @@ export function sendError(res: ServerResponse, error: unknown, dialect: ErrorDia
     res.destroy();
     return;
   }
-  sendJson(res, api.status, errorJson(dialect, api));
+  sendJson(res, api.status, errorJson(dialect, api), headers);
 }

@@ -1,6 +1,7 @@
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { UsageError } from "../errors.js";
 import { chatRequestSchema } from "../providers/chat-request-schema.js";
 import { devupRequestSchema } from "../providers/devup-request-schema.js";
 import { tgiGenerateRequestSchema } from "../providers/tgi-request-schema.js";
@@ -9,7 +10,7 @@ import {
   detokenizeRequestSchema,
   tokenizeRequestSchema,
 } from "../providers/vllm-schema.js";
-import { ApiError, type ErrorDialect } from "./api-error.js";
+import { ApiError, type ErrorDialect, overloadedError, shuttingDownError } from "./api-error.js";
 import { chatResponse, planChat } from "./chat-completions.js";
 import { streamChat } from "./chat-stream.js";
 import { completionsResponse, planCompletion } from "./completions.js";
@@ -18,20 +19,41 @@ import { DEVUP_SSE, devupResponse, devupStream, planDevup } from "./devup-native
 import { embeddedEngine } from "./engine.js";
 import type { Engine } from "./engine-types.js";
 import { parseBody, readJson, sendError, sendJson } from "./http-io.js";
-import { SseWriter } from "./sse-writer.js";
+import { RequestGate } from "./request-gate.js";
+import { type SseFraming, SseWriter } from "./sse-writer.js";
 import { planTgi, type TgiPlan, tgiGenerateResponse } from "./tgi-generate.js";
 import { TGI_SSE, tgiStream } from "./tgi-stream.js";
+import { checkSamplingParams } from "./vllm-sampling.js";
 
 /** Options of `serve()`. @example await serve({ port: 8000, host: "127.0.0.1", apiKey: "secret" }) */
 export interface ServeOptions {
   /** Port to listen on; 0 (default) picks a free one. */
   port?: number;
-  /** Interface to bind (default 127.0.0.1, loopback only). */
+  /**
+   * Interface to bind (default 127.0.0.1, loopback only). Any other address without `apiKey` works
+   * but prints a warning to stderr: anyone who can reach the port can use the server.
+   */
   host?: string;
   /** When set, every route but `/health` requires `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
   /** Largest request body accepted, bytes (default 8 MiB); larger bodies get 413. */
   maxBodyBytes?: number;
+  /**
+   * Requests computed at once (default 2). The model is CPU-bound on one thread, so more slots do
+   * not add throughput; two let a short request run beside a long stream. A stream holds its slot
+   * until it ends.
+   */
+  maxConcurrency?: number;
+  /**
+   * Requests waiting for a slot, in arrival order (default 256); beyond it the server answers 503
+   * (TGI and DEVUP routes: 429) with `Retry-After` instead of holding more requests in memory.
+   */
+  maxQueue?: number;
+  /**
+   * How long `close()` lets streams in progress run before ending them with an error event in their
+   * dialect (default 5000 ms). Non-streaming requests always finish.
+   */
+  shutdownGraceMs?: number;
   /** The model and tokenizer to serve (default: the embedded Kneser-Ney trigram model). */
   engine?: Engine;
   /** Let the process exit while the server is idle (used for the in-process server of `connect()`). */
@@ -44,8 +66,27 @@ export interface EmbeddedServer {
   url: string;
   port: number;
   host: string;
-  /** Stops accepting connections and resolves when in-flight requests are done. */
+  /**
+   * Graceful shutdown: stops accepting connections at once (new ones are refused), answers 503 to
+   * new requests on open connections, lets requests in flight finish with complete answers (streams
+   * for up to `shutdownGraceMs`, then ended with an error event), closes idle keep-alive
+   * connections, and resolves when every connection is closed. Calling it again returns the same promise.
+   */
   close(): Promise<void>;
+}
+
+/** After the streams were told to stop, how long sockets may take to flush before they are cut. */
+const FLUSH_MS = 2000;
+
+/** What the request handlers share: the engine, the limits and the shutdown state. */
+interface ServerState {
+  engine: Engine;
+  keyDigest: Buffer | undefined;
+  maxBody: number;
+  gate: RequestGate;
+  closing: boolean;
+  streamsStopped: boolean;
+  streams: Set<SseWriter>;
 }
 
 /**
@@ -53,10 +94,12 @@ export interface EmbeddedServer {
  * (reference/wire-formats.md), streaming and not:
  * - vLLM: `POST /v1/completions` (prompt_logprobs, echo, legacy logprobs, return_token_ids, n, seed,
  *   stream), `POST /v1/chat/completions` (Llama 3 chat template, logprobs/top_logprobs, prompt_logprobs,
- *   stream), `POST /tokenize`, `POST /detokenize`, `GET /v1/models`, `GET /health`;
+ *   stream), `POST /tokenize`, `POST /detokenize`, `GET /v1/models`, `GET /health`, `GET /metrics`
+ *   (running and waiting requests);
  * - TGI: `POST /generate`, `POST /generate_stream`, `POST /` (compat, `stream` flag);
  * - DEVUP / DeepInfra native: `POST /v1/inference/{model}`.
- * Binds 127.0.0.1 unless told otherwise.
+ * Binds 127.0.0.1 unless told otherwise. Bodies are limited (413), work is admitted through a
+ * bounded gate (503/429 with Retry-After when full), and `close()` drains in-flight requests.
  *
  * @example
  * const server = await serve({ port: 0 });
@@ -64,15 +107,34 @@ export interface EmbeddedServer {
  * await server.close();
  */
 export async function serve(options: ServeOptions = {}): Promise<EmbeddedServer> {
-  const engine = options.engine ?? embeddedEngine();
   const host = options.host ?? "127.0.0.1";
-  const maxBody = options.maxBodyBytes ?? 8 * 1024 * 1024;
+  const maxConcurrency = options.maxConcurrency ?? 2;
+  const maxQueue = options.maxQueue ?? 256;
+  const graceMs = options.shutdownGraceMs ?? 5000;
+  checkLimit("maxConcurrency", maxConcurrency, 1);
+  checkLimit("maxQueue", maxQueue, 0);
+  checkLimit("shutdownGraceMs", graceMs, 0);
+  checkLimit("maxBodyBytes", options.maxBodyBytes ?? 1, 1);
+  if (options.apiKey === "")
+    throw new UsageError("serve({ apiKey }) must not be empty; omit it to serve without a key.");
+  const state: ServerState = {
+    engine: options.engine ?? embeddedEngine(),
+    keyDigest: options.apiKey === undefined ? undefined : digest(options.apiKey),
+    maxBody: options.maxBodyBytes ?? 8 * 1024 * 1024,
+    gate: new RequestGate(maxConcurrency, maxQueue),
+    closing: false,
+    streamsStopped: false,
+    streams: new Set(),
+  };
   const server = createServer((req, res) => {
     const path = routePath(req);
     const dialect = dialectOf(req.method, path);
-    handle(engine, options.apiKey, maxBody, req, res, path, dialect).catch((error) =>
-      sendError(res, error, dialect),
-    );
+    // While closing, every answer closes its connection, and a connection that turns idle is closed.
+    if (state.closing) res.setHeader("connection", "close");
+    res.once("close", () => {
+      if (state.closing) setImmediate(() => server.closeIdleConnections());
+    });
+    admit(state, req, res, path, dialect).catch((error) => sendError(res, error, dialect));
   });
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
@@ -87,37 +149,66 @@ export async function serve(options: ServeOptions = {}): Promise<EmbeddedServer>
     server.unref();
     server.on("connection", (socket) => socket.unref());
   }
+  if (options.apiKey === undefined && !isLoopback(host)) {
+    process.stderr.write(
+      `logprob-lab: warning: serving on ${host} without an API key: anyone who can reach this port can use the model. Pass --api-key (serve({ apiKey })) or bind 127.0.0.1.\n`,
+    );
+  }
   const port = (server.address() as AddressInfo).port;
   const urlHost = host.includes(":") ? `[${host}]` : host === "0.0.0.0" ? "127.0.0.1" : host;
+  let closed: Promise<void> | undefined;
   return {
     url: `http://${urlHost}:${port}/v1`,
     port,
     host,
-    close: () =>
-      new Promise<void>((resolve) => {
-        // In-flight requests finish; idle keep-alive sockets close now, and any socket still open
-        // after a grace period (e.g. one a client opened and never used) is closed too.
-        const grace = setTimeout(() => server.closeAllConnections(), 2000);
-        grace.unref();
-        server.close(() => {
-          clearTimeout(grace);
-          resolve();
-        });
-        server.closeIdleConnections();
-      }),
+    close: () => {
+      closed ??= shutDown(server, state, graceMs);
+      return closed;
+    },
   };
 }
 
+/** Stops listening, lets in-flight requests finish (streams for `graceMs`), then resolves once every connection is closed. */
+function shutDown(
+  server: ReturnType<typeof createServer>,
+  state: ServerState,
+  graceMs: number,
+): Promise<void> {
+  state.closing = true;
+  return new Promise<void>((resolve) => {
+    let flush: NodeJS.Timeout | undefined;
+    const grace = setTimeout(() => {
+      state.streamsStopped = true;
+      for (const stream of state.streams) stream.stop();
+      // A client that stopped reading, or one still sending a body, must not hold shutdown open.
+      flush = setTimeout(() => server.closeAllConnections(), FLUSH_MS);
+    }, graceMs);
+    server.close(() => {
+      clearTimeout(grace);
+      clearTimeout(flush);
+      resolve();
+    });
+    server.closeIdleConnections();
+  });
+}
+
+function checkLimit(name: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) {
+    throw new UsageError(`serve({ ${name} }) must be an integer >= ${min}, got ${value}.`);
+  }
+}
+
 const DEVUP_PREFIX = "/v1/inference/";
-const KNOWN_PATHS = [
+/** Routes that read a body and compute: they go through the gate. */
+const COMPUTE_PATHS = [
   "/v1/completions",
   "/v1/chat/completions",
   "/tokenize",
   "/detokenize",
-  "/v1/models",
   "/generate",
   "/generate_stream",
 ];
+const KNOWN_PATHS = [...COMPUTE_PATHS, "/v1/models", "/metrics"];
 
 function routePath(req: IncomingMessage): string {
   const path = new URL(req.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "") || "/";
@@ -131,37 +222,80 @@ function dialectOf(method: string | undefined, path: string): ErrorDialect {
   return "openai";
 }
 
-async function handle(
-  engine: Engine,
-  apiKey: string | undefined,
-  maxBody: number,
+function computes(method: string | undefined, path: string): boolean {
+  return method === "POST" && (COMPUTE_PATHS.includes(path) || path === "/" || path.startsWith(DEVUP_PREFIX));
+}
+
+/**
+ * Health, the key, shutdown, then the gate: a computing route waits for a slot before its body is
+ * read, so waiting requests hold no body in memory, and leaves the line if its client goes away.
+ */
+async function admit(
+  state: ServerState,
   req: IncomingMessage,
   res: ServerResponse,
   path: string,
   dialect: ErrorDialect,
 ): Promise<void> {
   if (path === "/health") return sendJson(res, 200, "{}");
-  if (apiKey !== undefined && !authorized(req.headers.authorization, apiKey)) {
+  if (state.keyDigest !== undefined && !authorized(req.headers.authorization, state.keyDigest)) {
     return sendJson(res, 401, JSON.stringify({ error: "Unauthorized" }));
   }
-  const body = () => readJson(req, maxBody, dialect);
+  if (state.closing) return sendError(res, shuttingDownError(), dialect, { "retry-after": "1" });
+  if (!computes(req.method, path)) return route(state, req, res, path, dialect);
+  const gone = new AbortController();
+  res.once("close", () => gone.abort());
+  const admitted = state.gate.enter(gone.signal);
+  if (!admitted) {
+    const busy = overloadedError(dialect, state.gate.active, state.gate.queued);
+    return sendError(res, busy, dialect, { "retry-after": "1" });
+  }
+  let release: () => void;
+  try {
+    release = await admitted;
+  } catch {
+    return; // The client left while waiting; nobody is there to answer.
+  }
+  try {
+    await route(state, req, res, path, dialect);
+  } finally {
+    release();
+  }
+}
+
+async function route(
+  state: ServerState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  dialect: ErrorDialect,
+): Promise<void> {
+  const { engine } = state;
+  const body = () => readJson(req, state.maxBody, dialect);
+  const sse = (framing: SseFraming) => openStream(state, res, framing);
   if (path.startsWith(DEVUP_PREFIX) && path.length > DEVUP_PREFIX.length) {
     if (req.method !== "POST") return sendJson(res, 405, JSON.stringify({ detail: "Method Not Allowed" }));
     const plan = planDevup(engine, parseBody(devupRequestSchema, await body(), dialect));
-    if (plan.request.stream) return devupStream(engine, plan, new SseWriter(res, DEVUP_SSE));
+    if (plan.request.stream) return devupStream(engine, plan, sse(DEVUP_SSE));
     return sendJson(res, 200, devupResponse(engine, plan));
   }
   switch (`${req.method} ${path}`) {
     case "GET /v1/models":
-      return sendJson(res, 200, JSON.stringify(modelList()));
+      return sendJson(res, 200, JSON.stringify(modelList(engine)));
+    case "GET /metrics":
+      return sendMetrics(res, state.gate);
     case "POST /v1/completions": {
-      const request = parseBody(completionRequestSchema, await body(), dialect);
+      const raw = await body();
+      checkSamplingParams(raw);
+      const request = parseBody(completionRequestSchema, raw, dialect);
       if (!request.stream) return sendJson(res, 200, completionsResponse(engine, request));
-      return streamCompletions(engine, planCompletion(engine, request), new SseWriter(res, VLLM_SSE));
+      return streamCompletions(engine, planCompletion(engine, request), sse(VLLM_SSE));
     }
     case "POST /v1/chat/completions": {
-      const plan = planChat(engine, parseBody(chatRequestSchema, await body(), dialect));
-      if (plan.request.stream) return streamChat(engine, plan, new SseWriter(res, VLLM_SSE));
+      const raw = await body();
+      checkSamplingParams(raw);
+      const plan = planChat(engine, parseBody(chatRequestSchema, raw, dialect));
+      if (plan.request.stream) return streamChat(engine, plan, sse(VLLM_SSE));
       return sendJson(res, 200, chatResponse(engine, plan));
     }
     case "POST /generate":
@@ -178,7 +312,7 @@ async function handle(
         if (!(error instanceof ApiError)) throw error;
         plan = error;
       }
-      return tgiStream(engine, plan, new SseWriter(res, TGI_SSE));
+      return tgiStream(engine, plan, sse(TGI_SSE));
     }
     case "POST /tokenize": {
       const request = parseBody(tokenizeRequestSchema, await body(), dialect);
@@ -210,6 +344,37 @@ async function handle(
   }
 }
 
+/** A stream the server can stop at shutdown; one that starts after the grace period stops at once. */
+function openStream(state: ServerState, res: ServerResponse, framing: SseFraming): SseWriter {
+  const stream = new SseWriter(res, framing);
+  state.streams.add(stream);
+  res.once("close", () => state.streams.delete(stream));
+  if (state.streamsStopped) stream.stop();
+  return stream;
+}
+
+/**
+ * `GET /metrics`: vLLM's two admission gauges in the Prometheus text format, so operators (and
+ * tests) can see how many requests hold a slot and how many wait.
+ */
+function sendMetrics(res: ServerResponse, gate: RequestGate): void {
+  const label = '{model_name="logprob-lab-embedded"}';
+  const body = [
+    "# HELP vllm:num_requests_running Number of requests being computed (holding a slot).",
+    "# TYPE vllm:num_requests_running gauge",
+    `vllm:num_requests_running${label} ${gate.active.toFixed(1)}`,
+    "# HELP vllm:num_requests_waiting Number of requests waiting for a slot.",
+    "# TYPE vllm:num_requests_waiting gauge",
+    `vllm:num_requests_waiting${label} ${gate.queued.toFixed(1)}`,
+    "",
+  ].join("\n");
+  res.writeHead(200, {
+    "content-type": "text/plain; version=0.0.4; charset=utf-8",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
 /** `/generate`: the body plus TGI's timing and token-count headers. */
 function tgiGenerate(engine: Engine, res: ServerResponse, plan: TgiPlan): void {
   const started = performance.now();
@@ -225,7 +390,7 @@ function tgiGenerate(engine: Engine, res: ServerResponse, plan: TgiPlan): void {
   });
 }
 
-function modelList() {
+function modelList(engine: Engine) {
   return {
     object: "list",
     data: [
@@ -236,17 +401,30 @@ function modelList() {
         owned_by: "logprob-lab",
         root: "logprob-lab-embedded",
         parent: null,
-        max_model_len: 8192,
+        max_model_len: engine.maxModelLen,
       },
     ],
   };
 }
 
-/** Constant-time comparison, so response timing does not reveal how much of a key matched. */
-function authorized(header: string | undefined, apiKey: string): boolean {
-  const match = /^Bearer\s+(.+)$/i.exec(header ?? "");
-  if (!match) return false;
-  const given = Buffer.from(match[1]!.trim());
-  const expected = Buffer.from(apiKey);
-  return given.length === expected.length && timingSafeEqual(given, expected);
+/** A key's SHA-256: equal-length digests let the comparison take the same time whatever the key's length. */
+function digest(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/**
+ * Constant-time check of `Authorization: Bearer <key>`: the digests of the given and the expected key
+ * are compared with `timingSafeEqual`, so neither how much of the key matched nor its length shows
+ * in the response time. A missing or malformed header is compared too (as an empty key), then refused.
+ */
+function authorized(header: string | undefined, keyDigest: Buffer): boolean {
+  const match = /^Bearer[ \t]+(.+)$/i.exec(header ?? "");
+  const same = timingSafeEqual(digest(match ? match[1]!.trim() : ""), keyDigest);
+  return same && match !== null;
+}
+
+/** 127.0.0.0/8, ::1 and localhost (also IPv4-mapped): addresses only this machine can reach. */
+function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
+  return h === "localhost" || h === "::1" || /^(::ffff:)?127\.\d+\.\d+\.\d+$/.test(h);
 }

@@ -1,4 +1,5 @@
 import type { ServerResponse } from "node:http";
+import { ApiError } from "./api-error.js";
 
 /** How one dialect frames its server-sent events. @example const framing: SseFraming = { prefix: "data:", headers: { "content-type": "text/event-stream" } }; */
 export interface SseFraming {
@@ -20,6 +21,7 @@ export class SseWriter {
   private readonly res: ServerResponse;
   private readonly prefix: string;
   private gone = false;
+  private stopped = false;
 
   constructor(res: ServerResponse, framing: SseFraming) {
     this.res = res;
@@ -36,6 +38,34 @@ export class SseWriter {
   get closed(): boolean {
     const socket = this.res.socket;
     return this.gone || this.res.writableEnded || this.res.destroyed || !socket || socket.destroyed;
+  }
+
+  /**
+   * True once the client left or the server asked the stream to stop (graceful shutdown): the
+   * generation loop stops at the next token either way.
+   */
+  get cancelled(): boolean {
+    return this.stopped || this.closed;
+  }
+
+  /** Asks the stream to stop at its next token (the server is shutting down); it then ends with an error event. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /**
+   * Throws the shutdown error when `stop()` was called and the client is still there, so the
+   * dialect's error handler writes it as its error event before the stream's terminator.
+   */
+  throwIfStopped(): void {
+    if (this.stopped && !this.closed) {
+      throw new ApiError(
+        503,
+        "The server is shutting down: this stream was ended before the sequence finished; send the request again.",
+        null,
+        "ServiceUnavailableError",
+      );
+    }
   }
 
   /** Writes `<prefix><data>\n\n`; waits for the socket to drain when its buffer is full. */

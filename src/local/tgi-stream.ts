@@ -33,6 +33,7 @@ export async function tgiStream(engine: Engine, plan: TgiPlan | ApiError, sse: S
   const p = plan.request.parameters;
   const decoder = new IncrementalDecoder(tokenizer, { keepSpecial: true });
   const ids: number[] = [];
+  let finished = false;
   try {
     const source = sampleTokens(model, plan.ids, {
       maxTokens: plan.maxNewTokens,
@@ -44,6 +45,7 @@ export async function tgiStream(engine: Engine, plan: TgiPlan | ApiError, sse: S
       [source],
       async (_, token) => {
         ids.push(token.id);
+        finished = token.finish !== null;
         const event: Record<string, unknown> = {
           index: ids.length,
           token: tgiToken(tokenizer, token.id, decoder.push(token.id), token.query!.logprob),
@@ -65,11 +67,19 @@ export async function tgiStream(engine: Engine, plan: TgiPlan | ApiError, sse: S
         }
         await sse.event(JSON.stringify(event));
       },
-      () => sse.closed,
+      () => sse.cancelled,
     );
+    if (!finished) sse.throwIfStopped();
   } catch (error) {
-    const message = `Request failed during generation: ${(error as Error)?.message ?? String(error)}`;
-    await sse.event(JSON.stringify({ error: message, error_type: "generation" }));
+    // A shutdown cut is TGI's incomplete stream; anything else failed during generation.
+    const event =
+      error instanceof ApiError && error.status === 503
+        ? { error: error.message, error_type: "incomplete_generation" }
+        : {
+            error: `Request failed during generation: ${(error as Error)?.message ?? String(error)}`,
+            error_type: "generation",
+          };
+    await sse.event(JSON.stringify(event));
   }
   sse.end();
 }

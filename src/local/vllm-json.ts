@@ -45,17 +45,29 @@ export function checkLogprobs(
 }
 
 /**
- * vLLM's context-length 400.
+ * vLLM's context-length 400s, worded as current vLLM words them (vllm/renderers/params.py
+ * `TokenizeParams`, raised as `VLLMValidationError`, whose text ends with "(parameter=…, value=…)"):
+ * more output tokens than the context holds names the output parameter (`max_tokens` or
+ * `max_completion_tokens`); a prompt that leaves too little room names `input_tokens`. The embedded
+ * server knows the exact prompt length, so it never says vLLM's "at least".
  *
  * @example
- * checkContext(engine, 9000, 16, "prompt") // throws
+ * checkContext(engine, 9000, 16, "max_tokens") // throws "This model's maximum context length is 8192 tokens. However, you requested 16 output tokens and your prompt contains 9000 input tokens, …"
  */
 export function checkContext(engine: Engine, promptTokens: number, maxTokens: number, param: string): void {
-  if (promptTokens + maxTokens > engine.maxModelLen) {
+  const limit = engine.maxModelLen;
+  if (maxTokens > limit) {
     throw new ApiError(
       400,
-      `This model's maximum context length is ${engine.maxModelLen} tokens. However, you requested ${promptTokens + maxTokens} tokens (${promptTokens} in the messages, ${maxTokens} in the completion). Please reduce the length of the messages or completion.`,
+      `${param}=${maxTokens} cannot be greater than max_model_len=max_total_tokens=${limit}. Please request fewer output tokens. (parameter=${param}, value=${maxTokens})`,
       param,
+    );
+  }
+  if (promptTokens + maxTokens > limit) {
+    throw new ApiError(
+      400,
+      `This model's maximum context length is ${limit} tokens. However, you requested ${maxTokens} output tokens and your prompt contains ${promptTokens} input tokens, for a total of ${promptTokens + maxTokens} tokens. Please reduce the length of the input prompt or the number of requested output tokens. (parameter=input_tokens, value=${promptTokens})`,
+      "input_tokens",
     );
   }
 }

@@ -272,7 +272,11 @@ describe("embedded server, OpenAI/vLLM chat completions", () => {
         "Cannot set both `continue_final_message` and `add_generation_prompt` to True.",
         null,
       ],
-      [{ max_tokens: 9000 }, "This model's maximum context length is 8192 tokens.", "max_tokens"],
+      [
+        { max_tokens: 9000 },
+        "max_tokens=9000 cannot be greater than max_model_len=max_total_tokens=8192.",
+        "max_tokens",
+      ],
     ];
     for (const [body, message, param] of cases) {
       const { status, json } = await chat(body);
