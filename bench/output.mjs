@@ -86,11 +86,8 @@ export async function bench({ reps, record }) {
   // 100,000 positions: the embedded model's scoring of 4,096 tokens, repeated with shifted positions.
   const base = scoreIds(4096).rows.slice(1);
   const rows = [r.rows[0]];
-  for (let at = 1; rows.length < 100_000; at += base.length) {
-    for (const row of base) {
-      if (rows.length === 100_000) break;
-      rows.push({ ...row, position: rows.length });
-    }
+  while (rows.length < 100_000) {
+    for (const row of base.slice(0, 100_000 - rows.length)) rows.push({ ...row, position: rows.length });
   }
   const big = new LogprobResult(rows, { dialect: r.dialect, method: r.method });
   const pages = { "1k": plot.overview(r).toHTML(), "100k": plot.overview(big).toHTML() };
@@ -172,8 +169,10 @@ async function drawTimes(pages, reps) {
         await page.goto(url);
         const ms = await page.evaluate(() => window.__drawn);
         const drawn = await page.evaluate(
-          () => !!document.querySelector(".lplab-figure .main-svg") &&
-            [...document.querySelectorAll(".lplab-figure .scatterlayer .trace, .lplab-figure canvas")].length > 0,
+          () =>
+            !!document.querySelector(".lplab-figure .main-svg") &&
+            [...document.querySelectorAll(".lplab-figure .scatterlayer .trace, .lplab-figure canvas")]
+              .length > 0,
         );
         if (!drawn) throw new Error(`the ${name} overview did not draw`);
         if (i > 0) times[name].push(ms);

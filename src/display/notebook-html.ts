@@ -1,11 +1,12 @@
 import type { FigureSpec } from "../plot/figure-spec.js";
-import { figureDiv, plotlyLoaderHtml } from "./figure-html.js";
+import { compactFigureDiv, plotlyLoaderHtml } from "./figure-html.js";
 
 let plotlyInlined = false;
 
 /**
  * HTML for a figure in a notebook output: plotly.js is inlined once per kernel session (the first
- * figure carries it; later figures queue until it is on the page), so notebooks stay offline.
+ * figure carries it; later figures queue until it is on the page), so notebooks stay offline. The
+ * figure itself travels gzipped: the bundle's `application/vnd.plotly.v1+json` already holds it.
  *
  * @example
  * notebookFigureHtml(fig.toJSON())
@@ -13,7 +14,7 @@ let plotlyInlined = false;
 export function notebookFigureHtml(spec: FigureSpec): string {
   const loader = plotlyInlined ? "" : plotlyLoaderHtml();
   plotlyInlined = true;
-  return figureDiv(spec) + loader;
+  return compactFigureDiv(spec) + loader;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { escapeHtml } from "../core/escape-html.js";
+import { escapePlotly } from "../core/escape-html.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
@@ -86,7 +86,7 @@ export function choices(
   const colors = CHOICE_COLORS[options.palette === "colorblind" ? "colorblind" : "default"];
   const scores = list.map(completeScores);
   const metrics = METRICS.filter((m) => scores.some((s) => s[m.key] !== null));
-  const labels = list.map((c) => plotlyText(c.label));
+  const labels = axisLabels(list.map((c) => c.label));
   const gap = 0.07;
   const width = (1 - gap * (metrics.length - 1)) / metrics.length;
   const data: Record<string, unknown>[] = [];
@@ -144,7 +144,7 @@ export function choices(
     });
   });
   const agree = new Set(picks).size <= 1;
-  const contextText = context === undefined ? "" : `context “${escapeHtml(shorten(context, 60))}” · `;
+  const contextText = context === undefined ? "" : `context “${escapePlotly(shorten(context, 60))}” · `;
   return {
     data,
     layout: {
@@ -194,7 +194,7 @@ function argmaxAll(values: readonly (number | null)[]): number[] {
 
 function hoverFor(choice: ChoiceInput, metric: string, value: number | null, unit: string): string {
   const lines = [
-    `<b>${plotlyText(choice.label)}</b>`,
+    `<b>${plotlyText(cut(choice.label, HOVER_LABEL_CHARS))}</b>`,
     `${metric}: ${value === null ? "n/a" : `${value.toFixed(4)} ${unit}`}`,
     `Σ logprob ${choice.totalLogprob.toFixed(4)} nats`,
   ];
@@ -216,6 +216,29 @@ function autorangeWithRoom(values: readonly (number | null)[]): { range: [number
   const hi = Math.max(0, ...known);
   const pad = Math.max(hi - lo, 1e-6) * 0.22;
   return { range: [round(lo - (lo < 0 ? pad : 0)), round(hi + (hi > 0 ? pad : 0))] };
+}
+
+/** Longest choice text on the axis and in the panel titles; the hover shows up to HOVER_LABEL_CHARS. */
+const AXIS_LABEL_CHARS = 40;
+const HOVER_LABEL_CHARS = 120;
+
+/**
+ * The choices as axis categories: escaped, whitespace visible, cut to AXIS_LABEL_CHARS (a long
+ * choice would repeat in every panel), and numbered where cutting made two of them alike — each
+ * choice must stay its own category.
+ */
+function axisLabels(texts: readonly string[]): string[] {
+  const cutTexts = texts.map((t) => cut(t, AXIS_LABEL_CHARS));
+  return cutTexts.map((t, i) => {
+    const clash = cutTexts.some((other, j) => j !== i && other === t && texts[j] !== texts[i]);
+    return plotlyText(clash ? `${t} #${i + 1}` : t);
+  });
+}
+
+/** The first `max - 1` characters and "…" when longer. */
+function cut(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join("")}…` : text;
 }
 
 function shorten(text: string, max: number): string {

@@ -1,5 +1,5 @@
 import { assembleText } from "../core/assemble-text.js";
-import { escapeHtml } from "../core/escape-html.js";
+import { escapePlotly } from "../core/escape-html.js";
 import { type Segmenter, type WordSpan, wordSpans } from "../core/words.js";
 import { UsageError } from "../errors.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
@@ -56,37 +56,45 @@ export function compare(a: CompareInput, b: CompareInput, options: CompareOption
       : (wb.surprisalBits - wa.surprisalBits) * toUnit,
   );
   const labels = pairs.map(([w]) => plotlyText(w.text));
-  const hover = pairs.map(([wa, wb], i) => {
-    const value = (w: WordSpan) =>
-      w.surprisalBits === null ? "n/a" : `${(w.surprisalBits * toUnit).toFixed(2)} ${unit}`;
-    const delta = deltas[i];
-    return (
-      `<b>${labels[i]}</b><br>${escapeHtml(nameA)}: ${value(wa)} (${wa.tokenCount} token${wa.tokenCount === 1 ? "" : "s"})<br>` +
-      `${escapeHtml(nameB)}: ${value(wb)} (${wb.tokenCount} token${wb.tokenCount === 1 ? "" : "s"})<br>` +
-      `Δ (b − a): ${delta === null ? "n/a" : `${signed(delta)} ${unit}`}`
-    );
+  // Per word only the values; names, units and labels live once in the hover template (a word
+  // with a side that has no value is drawn apart, and there every value carries its unit).
+  const value = (w: WordSpan, apart: boolean) => {
+    if (w.surprisalBits === null) return "n/a";
+    const v = w.surprisalBits * toUnit;
+    return apart ? `${v.toFixed(2)} ${unit}` : round(v);
+  };
+  const custom = pairs.map(([wa, wb], i) => {
+    const apart = deltas[i] === null;
+    return [labels[i], value(wa, apart), wa.tokenCount, value(wb, apart), wb.tokenCount];
   });
+  const deltaText = (i: number) => (deltas[i] === null ? "n/a" : signed(deltas[i] as number));
   const indices = pairs.map((_, i) => i);
   const pick = (test: (d: number) => boolean) =>
     indices.filter((i) => deltas[i] !== null && test(deltas[i] as number));
   const up = pick((d) => d >= 0);
   const down = pick((d) => d < 0);
   const missing = indices.filter((i) => deltas[i] === null);
+  const maxTicks = options.maxTickLabels ?? 80;
+  const ticks = pairs.length <= maxTicks;
+  const template = (number: string, u: string, delta: string) =>
+    `<b>%{customdata[0]}</b><br>${escapePlotly(nameA)}: %{customdata[1]${number}}${u} (%{customdata[2]} token(s))<br>` +
+    `${escapePlotly(nameB)}: %{customdata[3]${number}}${u} (%{customdata[4]} token(s))<br>` +
+    `Δ (b − a): ${delta}<extra></extra>`;
   const bars = (which: number[], name: string, color: string, pattern: string) => ({
     type: "bar",
     name,
     x: which,
     y: which.map((i) => round(deltas[i] as number)),
-    text: which.map((i) => signed(deltas[i] as number)),
-    textposition: "outside",
+    // Labels on the bars while the words are labelled too; beyond that they would overlap.
+    ...(ticks ? { text: which.map(deltaText), textposition: "outside" } : {}),
     cliponaxis: false,
-    hovertext: which.map((i) => hover[i]),
-    hovertemplate: "%{hovertext}<extra></extra>",
+    customdata: which.map((i) => custom[i]),
+    hovertemplate: template(":.2f", ` ${unit}`, `%{y:+.2f} ${unit}`),
     marker: { color, line: { color: "#333333", width: 0.5 }, pattern: { shape: pattern } },
   });
   const data: Record<string, unknown>[] = [
-    bars(up, `${escapeHtml(nameB)} more surprised (Δ > 0)`, colors.secondary, ""),
-    bars(down, `${escapeHtml(nameA)} more surprised (Δ < 0)`, colors.primary, "/"),
+    bars(up, `${escapePlotly(nameB)} more surprised (Δ > 0)`, colors.secondary, ""),
+    bars(down, `${escapePlotly(nameA)} more surprised (Δ < 0)`, colors.primary, "/"),
   ];
   if (missing.length > 0) {
     data.push({
@@ -95,23 +103,21 @@ export function compare(a: CompareInput, b: CompareInput, options: CompareOption
       name: "not scored on one side (n/a)",
       x: missing,
       y: missing.map(() => 0),
-      text: missing.map(() => "n/a"),
+      text: missing.map(deltaText),
       textposition: "top center",
-      hovertext: missing.map((i) => hover[i]),
-      hovertemplate: "%{hovertext}<extra></extra>",
+      customdata: missing.map((i) => custom[i]),
+      hovertemplate: template("", "", "n/a"),
       marker: { color: "#333333", symbol: "x-thin-open", size: 9, line: { width: 2 } },
     });
   }
   const total = deltas.reduce<number>((sum, d) => sum + (d ?? 0), 0);
-  const maxTicks = options.maxTickLabels ?? 80;
-  const ticks = pairs.length <= maxTicks;
   return {
     data,
     layout: {
       title: {
         text:
           `${options.title ?? "Δ surprisal per word (b − a)"}<br><sub>` +
-          `${named ? `a = ${escapeHtml(nameA)}, b = ${escapeHtml(nameB)} · ` : ""}${pairs.length} words · ` +
+          `${named ? `a = ${escapePlotly(nameA)}, b = ${escapePlotly(nameB)} · ` : ""}${pairs.length} words · ` +
           `Σ Δ over scored words = ${signed(total)} ${unit}</sub>`,
         y: 1,
         yanchor: "top",
@@ -212,6 +218,7 @@ function signed(value: number): string {
   return `${value >= 0 ? "+" : "−"}${Math.abs(value).toFixed(2)}`;
 }
 
+/** Two decimals, as the labels and the hover show it. */
 function round(value: number): number {
-  return Math.round(value * 1e4) / 1e4;
+  return Math.round(value * 100) / 100;
 }

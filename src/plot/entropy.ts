@@ -1,7 +1,7 @@
 import { type EntropyBounds, entropyBounds } from "../core/entropy.js";
 import { DEFAULT_VOCABULARY_SIZE } from "../core/top-k-mass.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
-import { hoverText, plotlyText } from "./hover.js";
+import { plotlyText, pointCustomdata, pointHoverTemplate } from "./hover.js";
 import { type PaletteName, palette } from "./palette.js";
 import type { HasRows } from "./surprisal.js";
 
@@ -43,7 +43,7 @@ export function entropy(result: HasRows, options: EntropyChartOptions = {}): Fig
   const scored = rows.filter((row) => row.logprob !== null);
   const maxTicks = options.maxTickLabels ?? 60;
   const ticks = rows.length <= maxTicks;
-  const f = (x: number) => round(x).toFixed(2);
+  const round2 = (x: number) => Math.round(x * 100) / 100;
   return {
     data: [
       {
@@ -52,14 +52,16 @@ export function entropy(result: HasRows, options: EntropyChartOptions = {}): Fig
         x: bounded.map((b) => b.row.position),
         base: bounded.map((b) => round(b.bounds.lowerBits * fromBits)),
         y: bounded.map((b) => round((b.bounds.upperBits - b.bounds.lowerBits) * fromBits)),
-        text: bounded.map(
-          (b) =>
-            `<b>${plotlyText(b.row.token)}</b>  (position ${b.row.position})<br>` +
-            `entropy between ${f(b.bounds.lowerBits * fromBits)} and ${f(b.bounds.upperBits * fromBits)} ${unit}<br>` +
-            `unreported mass ${b.bounds.missingMass.toFixed(3)} (top-${b.row.topK}, V = ${vocabularySize})`,
-        ),
-        textposition: "none",
-        hovertemplate: "%{text}<extra></extra>",
+        // The token is in the surprisal marker's hover at the same position; here only the band.
+        customdata: bounded.map((b) => [
+          round2(b.bounds.lowerBits * fromBits),
+          round2(b.bounds.upperBits * fromBits),
+          Math.round(b.bounds.missingMass * 1000) / 1000,
+          b.row.topK,
+        ]),
+        hovertemplate:
+          `position %{x}: entropy between %{customdata[0]:.2f} and %{customdata[1]:.2f} ${unit}<br>` +
+          `unreported mass %{customdata[2]:.3f} (top-%{customdata[3]}, V = ${vocabularySize})<extra></extra>`,
         width: 0.8,
         marker: { color: colors.primary, opacity: 0.35, line: { color: colors.primary, width: 1 } },
       },
@@ -69,12 +71,15 @@ export function entropy(result: HasRows, options: EntropyChartOptions = {}): Fig
         name: `surprisal (${unit})`,
         x: scored.map((row) => row.position),
         y: scored.map((row) => round(-(row.logprob as number) * fromNats)),
-        text: scored.map((row) => hoverText(row)),
-        hovertemplate: "%{text}<extra></extra>",
+        customdata: scored.map((row) => pointCustomdata(row)),
+        hovertemplate: pointHoverTemplate(` · %{y:.2f} ${unit}`),
         marker: {
           color: colors.secondary,
           size: 9,
-          symbol: scored.map((row) => (row.rankCensored ? "x-open" : "circle")),
+          // One symbol when none is censored, not one string per marker.
+          symbol: scored.some((row) => row.rankCensored)
+            ? scored.map((row) => (row.rankCensored ? "x-open" : "circle"))
+            : "circle",
           line: { color: "#333333", width: 1 },
         },
       },
@@ -114,6 +119,7 @@ export function entropy(result: HasRows, options: EntropyChartOptions = {}): Fig
   };
 }
 
+/** Three decimals: finer than the hover's two, so bars and markers sit where the hover says. */
 function round(value: number): number {
-  return Math.round(value * 1e4) / 1e4;
+  return Math.round(value * 1000) / 1000;
 }

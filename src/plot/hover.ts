@@ -45,6 +45,53 @@ export function hoverText(row: TokenLogprob, maxAlternatives = 5): string {
   return lines.join("<br>");
 }
 
+/**
+ * One position's hover values, as Plotly `customdata` for `pointHoverTemplate`: the token (escaped,
+ * whitespace visible), its logprob (nats, 3 decimals), its probability (2 significant digits), its
+ * rank ("> k (censored)" when only bounded) and the top `maxAlternatives` other tokens with their
+ * probabilities. Only what the hover shows, rounded as it is shown: the labels live once in the
+ * template, not in every point.
+ *
+ * @example
+ * pointCustomdata(row) // ["␣capital", -9.25, 0.000096, 40, "␣first 21% · ␣most 9%"]
+ */
+export function pointCustomdata(row: TokenLogprob, maxAlternatives = 3): (string | number | null)[] {
+  const logprob = row.logprob === null ? null : Math.round(row.logprob * 1000) / 1000;
+  const p = row.logprob === null ? null : Number(Math.exp(row.logprob).toPrecision(2));
+  const rank = row.rankCensored ? `> ${row.rankBound ?? "k"} (censored)` : (row.rank ?? "unknown");
+  const others = row.alternatives
+    .filter((alt) => !(alt.tokenId !== null ? alt.tokenId === row.tokenId : alt.token === row.token))
+    .slice(0, maxAlternatives)
+    .map(
+      (alt) => `${plotlyText(alt.token)} ${alt.logprob === null ? "?" : shortPercent(Math.exp(alt.logprob))}`,
+    );
+  return [plotlyText(row.token), logprob, p, rank, others.length > 0 ? others.join(" · ") : "none reported"];
+}
+
+/**
+ * The hover template for `pointCustomdata`: token and position, logprob and probability (then
+ * `extra`, e.g. the surprisal from `y`), rank, and the other top tokens.
+ *
+ * @example
+ * { customdata: rows.map((r) => pointCustomdata(r)), hovertemplate: pointHoverTemplate(" · %{y:.2f} bits") }
+ */
+export function pointHoverTemplate(extra = ""): string {
+  return (
+    "<b>%{customdata[0]}</b>  (position %{x})<br>" +
+    `logprob %{customdata[1]:.3f} nats · p %{customdata[2]:.2~%}${extra}<br>` +
+    "rank %{customdata[3]}<br>others: %{customdata[4]}<extra></extra>"
+  );
+}
+
+/** A probability as a short percentage: whole percents from 1%, one decimal from 0.1%, else "<0.1%". */
+function shortPercent(p: number): string {
+  const pct = p * 100;
+  if (pct >= 99.5) return "99+%";
+  if (pct >= 1) return `${pct.toFixed(0)}%`;
+  if (pct >= 0.1) return `${pct.toFixed(1)}%`;
+  return "<0.1%";
+}
+
 function formatProb(p: number): string {
   return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
 }

@@ -1,6 +1,6 @@
 import type { Alternative, TokenLogprob } from "../core/token-logprob.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
-import { hoverText, plotlyText } from "./hover.js";
+import { hoverText, plotlyText, pointCustomdata, pointHoverTemplate } from "./hover.js";
 import { type PaletteName, palette } from "./palette.js";
 import type { HasRows } from "./surprisal.js";
 
@@ -51,8 +51,8 @@ export function logprobs(result: HasRows, options: LogprobsOptions = {}): Figure
       name: `actual token (${unit})`,
       x: scored.map((row) => row.position),
       y: scored.map((row) => round((row.logprob as number) * scale)),
-      text: scored.map((row) => hoverText(row)),
-      hovertemplate: "%{text}<extra></extra>",
+      customdata: scored.map((row) => pointCustomdata(row)),
+      hovertemplate: pointHoverTemplate(),
       line: { color: colors.primary, width: 2 },
       marker: { color: colors.primary, size: 6, symbol: "circle" },
     },
@@ -62,12 +62,8 @@ export function logprobs(result: HasRows, options: LogprobsOptions = {}): Figure
       name: `top-1 alternative (${unit})`,
       x: top1.map((t) => t.row.position),
       y: top1.map((t) => round(t.top.logprob * scale)),
-      text: top1.map(
-        (t) =>
-          `top-1 at position ${t.row.position}: <b>${plotlyText(t.top.token)}</b><br>` +
-          `logprob ${t.top.logprob.toFixed(3)} nats · p ${Math.exp(t.top.logprob).toFixed(3)}`,
-      ),
-      hovertemplate: "%{text}<extra></extra>",
+      text: top1.map((t) => plotlyText(t.top.token)),
+      hovertemplate: `top-1 at position %{x}: <b>%{text}</b><br>${label} %{y:.3f}<extra></extra>`,
       line: { color: colors.secondary, width: 1.5, dash: "dash" },
       marker: { color: colors.secondary, size: 6, symbol: "diamond-open" },
     },
@@ -79,8 +75,8 @@ export function logprobs(result: HasRows, options: LogprobsOptions = {}): Figure
       name: "rank > k (censored)",
       x: censored.map((row) => row.position),
       y: censored.map((row) => round((row.logprob as number) * scale)),
-      text: censored.map((row) => `rank > ${row.rankBound ?? "k"} (censored)`),
-      hovertemplate: "%{text}<extra></extra>",
+      customdata: censored.map((row) => row.rankBound ?? "k"),
+      hovertemplate: "rank > %{customdata} (censored)<extra></extra>",
       marker: { color: "#333333", size: 13, symbol: "triangle-down-open", line: { width: 2 } },
     });
   }
@@ -140,6 +136,7 @@ function topOne(row: TokenLogprob): (Alternative & { logprob: number }) | null {
   return top as Alternative & { logprob: number };
 }
 
+/** Three decimals, as the hover shows it. */
 function round(value: number): number {
-  return Math.round(value * 1e4) / 1e4;
+  return Math.round(value * 1000) / 1000;
 }

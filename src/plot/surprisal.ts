@@ -1,6 +1,6 @@
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
-import { hoverText, plotlyText } from "./hover.js";
+import { plotlyText, pointCustomdata, pointHoverTemplate } from "./hover.js";
 
 /** Anything with canonical rows: a `LogprobResult`, or `{ rows }`. */
 export interface HasRows {
@@ -20,7 +20,8 @@ export interface SurprisalOptions {
 /**
  * Per-position surprisal as bars: x = position (token as tick label), y = -logprob in bits (or nats).
  * Only scored positions get a bar (position 0 has no conditional); hovering shows the token, its
- * logprob, probability and rank and the top alternatives. A censored rank is hatched, not only coloured.
+ * logprob, probability and rank and the top alternatives (`pointCustomdata`: the values once per
+ * bar, the labels once in the template). A censored rank is hatched, not only coloured.
  *
  * @example
  * const spec = surprisal(result); // Plotly {data, layout, config}
@@ -38,12 +39,16 @@ export function surprisal(result: HasRows, options: SurprisalOptions = {}): Figu
         name: `surprisal (${unit})`,
         x: scored.map((row) => row.position),
         y: scored.map((row) => round(-(row.logprob as number) * scale)),
-        text: scored.map((row) => hoverText(row)),
-        textposition: "none",
-        hovertemplate: "%{text}<extra></extra>",
+        customdata: scored.map((row) => pointCustomdata(row)),
+        hovertemplate: pointHoverTemplate(` · %{y:.2f} ${unit}`),
         marker: {
           color: "#4C78A8",
-          pattern: { shape: scored.map((row) => (row.rankCensored ? "/" : "")) },
+          // One shape when none is censored, not one empty string per bar.
+          pattern: {
+            shape: scored.some((row) => row.rankCensored)
+              ? scored.map((row) => (row.rankCensored ? "/" : ""))
+              : "",
+          },
         },
       },
     ],
@@ -71,6 +76,7 @@ export function surprisal(result: HasRows, options: SurprisalOptions = {}): Figu
   };
 }
 
+/** Two decimals, as the hover shows it (a bar's height cannot show more). */
 function round(value: number): number {
-  return Math.round(value * 1e4) / 1e4;
+  return Math.round(value * 100) / 100;
 }

@@ -90,7 +90,7 @@ export function textHeatmap(result: HasRowsAndText, options: TextHeatmapOptions 
     const first = unitRows[0];
     if (first.special) {
       out.push(
-        `<span class="${classOf(unitRows)} sp" title="${escapeHtml(tooltip(unitRows, format))}">` +
+        `<span class="${classOf(unitRows)} sp" title='${escapeHtml(tooltip(unitRows, format))}'>` +
           `${escapeHtml(visibleWhitespace(first.token))}</span>`,
       );
       continue;
@@ -106,7 +106,9 @@ export function textHeatmap(result: HasRowsAndText, options: TextHeatmapOptions 
     const level = classOf(unitRows);
     const cls = level === DEFAULT_CLASSES[colorBy] ? merged.trim() : `${level}${merged}`;
     const attr = cls === "" ? "" : cls.includes(" ") ? ` class="${cls}"` : ` class=${cls}`;
-    out.push(`<span${attr} title="${escapeHtml(tooltip(unitRows, format))}">${shown}</span>`);
+    // Single quotes: a notebook stores the HTML as a JSON string, where each `"` costs two bytes
+    // (escapeHtml turns `'` in the tooltip into an entity, so the attribute cannot end early).
+    out.push(`<span${attr} title='${escapeHtml(tooltip(unitRows, format))}'>${shown}</span>`);
     cursor = Math.max(cursor, end);
   }
   if (cursor < text.length) out.push(shownText(text.slice(cursor), options.showSpaces ?? false, true));

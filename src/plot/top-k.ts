@@ -1,4 +1,4 @@
-import { escapeHtml } from "../core/escape-html.js";
+import { escapePlotly } from "../core/escape-html.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { visibleWhitespace } from "../core/visible-whitespace.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
@@ -49,36 +49,39 @@ export function topK(result: HasRows, options: TopKOptions = {}): FigureSpec {
   const columns = k + (outside ? 1 : 0);
   const z: (number | null)[][] = [];
   const text: string[][] = [];
-  const hover: string[][] = [];
+  // Per cell only what the hover needs beyond y, z and the cell text: the whole token where the
+  // cell cuts it, the surprisal and the rank; the labels live once in the template.
+  const custom: (string | number | null)[][][] = [];
   const shapes: Record<string, unknown>[] = [];
   rows.forEach((row, line) => {
     const placed = cells[line];
     z.push([]);
     text.push([]);
-    hover.push([]);
+    custom.push([]);
     for (let c = 0; c < columns; c++) {
       const cell = c < k ? placed.byRank[c] : placed.outside;
       const isActual = c < k ? placed.actualRank === c + 1 : placed.outside !== null;
       if (!cell) {
         z[line].push(null);
         text[line].push("");
-        hover[line].push(`position ${row.position} · rank ${c + 1}: not reported`);
+        custom[line].push(null as never);
         continue;
       }
       const p = cell.logprob === null ? null : Math.exp(cell.logprob);
       const shown = plotlyText(cell.token);
       // Cut the visible text, then escape: cutting escaped text could split an entity.
       const chars = [...visibleWhitespace(cell.token)];
-      const cut = chars.length > maxChars ? `${escapeHtml(chars.slice(0, maxChars - 1).join(""))}…` : shown;
-      const rankText = c < k ? `rank ${c + 1}` : rankLabel(row);
+      const cut = chars.length > maxChars ? `${escapePlotly(chars.slice(0, maxChars - 1).join(""))}…` : shown;
+      // The rank as a number where it is the column's, as text where it says more.
+      const rank = c < k ? c + 1 : rankLabel(row).replace(/^rank /, "");
       z[line].push(p === null ? null : round(p));
       text[line].push(c < k ? cut : `${cut} (${shortRank(row)})`);
-      hover[line].push(
-        `position ${row.position} · ${rankText}<br><b>${shown}</b>${isActual ? "  ◀ actual token" : ""}<br>` +
-          (cell.logprob === null
-            ? "logprob unknown"
-            : `p ${formatProb(p as number)} · ${(-cell.logprob * scale).toFixed(2)} ${unit}`),
-      );
+      custom[line].push([
+        // The whole token only where the cell shows it cut (most cells show it whole).
+        cut === shown ? "" : `<br>whole: ${shown}`,
+        cell.logprob === null ? null : Math.round(-cell.logprob * scale * 10) / 10,
+        isActual ? `${rank}  ◀ actual token` : rank,
+      ]);
     }
     const actualColumn = placed.actualRank ?? (placed.outside ? k + 1 : null);
     if (actualColumn !== null) {
@@ -90,8 +93,8 @@ export function topK(result: HasRows, options: TopKOptions = {}): FigureSpec {
         x1: actualColumn + 0.5,
         y0: row.position - 0.5,
         y1: row.position + 0.5,
+        // Plotly's default fill is transparent.
         line: { color: "#000000", width: 2.5 },
-        fillcolor: "rgba(0,0,0,0)",
       });
     }
   });
@@ -116,8 +119,12 @@ export function topK(result: HasRows, options: TopKOptions = {}): FigureSpec {
         text,
         texttemplate: "%{text}",
         textfont: { size: 11, family: "monospace" },
-        hovertext: hover,
-        hovertemplate: "%{hovertext}<extra></extra>",
+        customdata: custom,
+        hovertemplate:
+          "position %{y} · rank %{customdata[2]}<br><b>%{text}</b>%{customdata[0]}<br>" +
+          `p %{z:.2~g} · %{customdata[1]:.1f} ${unit}<extra></extra>`,
+        // Unreported cells stay blank, without a hover.
+        hoverongaps: false,
         colorscale: colors.sequential,
         zmin: 0,
         zmax: 1,
@@ -211,14 +218,11 @@ function shortRank(row: TokenLogprob): string {
 }
 
 function rankLabel(row: TokenLogprob): string {
-  if (row.rankCensored) return `rank > ${row.rankBound ?? "k"}`;
+  if (row.rankCensored) return `rank > ${row.rankBound ?? "k"} (censored)`;
   return row.rank === null ? "rank unknown" : `rank ${row.rank}`;
 }
 
-function formatProb(p: number): string {
-  return p >= 0.001 ? p.toFixed(3) : p.toExponential(1);
-}
-
+/** Two significant digits, as the hover shows the probability (the colour shows far less). */
 function round(value: number): number {
-  return Math.round(value * 1e6) / 1e6;
+  return Number(value.toPrecision(2));
 }

@@ -33,7 +33,14 @@ const OTHER: [string, number | null][] = [
   [" is", -1.0],
 ];
 
-type Bar = { name: string; x: number[]; y: number[]; text: string[]; hovertext: string[] };
+type Bar = {
+  name: string;
+  x: number[];
+  y: number[];
+  text: string[];
+  customdata: (string | number)[][];
+  hovertemplate: string;
+};
 
 function rounded(value: unknown): unknown {
   return JSON.parse(
@@ -49,13 +56,18 @@ describe("plot.compare", () => {
     expect(ticks).toEqual(["The", "capital", "of", "France", "is"]);
     // b − a in nats: -1.5, -3.75 (" cap"+"ital" vs " capital"), -0.1, -0.5, +0.1.
     expect(down.x).toEqual([0, 1, 2, 3]);
-    expect(down.y.map((v) => +(v * Math.LN2).toFixed(3))).toEqual([-1.5, -3.75, -0.1, -0.5]);
+    // Rounded to the two decimals the labels and the hover show.
+    expect(down.y).toEqual(
+      [-1.5, -3.75, -0.1, -0.5].map((nats) => Math.round((nats / Math.LN2) * 100) / 100),
+    );
     expect(up.x).toEqual([4]);
-    expect(up.y[0]).toBeCloseTo(0.1 / Math.LN2, 3);
+    expect(up.y[0]).toBeCloseTo(0.1 / Math.LN2, 2);
     expect(up.text[0]).toBe("+0.14");
     expect(down.text[1]).toBe("−5.41");
-    expect(down.hovertext[1]).toContain("tiny: 7.93 bits (2 tokens)");
-    expect(down.hovertext[1]).toContain("llama-8b: 13.34 bits (1 token)");
+    // The hover's values per word, once; names and units once in the template.
+    expect(down.customdata[1]).toEqual(["capital", 13.34, 1, 7.93, 2]);
+    expect(down.hovertemplate).toContain("llama-8b: %{customdata[1]:.2f} bits (%{customdata[2]} token(s))");
+    expect(down.hovertemplate).toContain("tiny: %{customdata[3]:.2f} bits (%{customdata[4]} token(s))");
     // Names come from the models when they differ; the legend and the sign say who is more surprised.
     expect(up.name).toBe("tiny more surprised (Δ > 0)");
     expect(down.name).toBe("llama-8b more surprised (Δ < 0)");
@@ -117,7 +129,7 @@ describe("plot.compare", () => {
     expect(ticks).toEqual(["The", "capital", "of", "France", "is"]);
     const [up, down] = spec.data as Bar[];
     expect(down.x).toEqual([0, 1, 4]);
-    expect(down.y.map((v) => +(v * Math.LN2).toFixed(3))).toEqual([-1, -1.25, -0.7]);
+    expect(down.y).toEqual([-1, -1.25, -0.7].map((nats) => Math.round((nats / Math.LN2) * 100) / 100));
     expect(up.x).toEqual([2, 3]);
     expect(up.y).toEqual([0, 0]);
     expect(() => compare(vllm(), tokens([["Nothing alike.", -1]]), { align: "suffix" })).toThrow(

@@ -23,6 +23,8 @@ type Trace = {
   y: number[];
   base?: number[];
   text?: string[];
+  customdata?: unknown[][];
+  hovertemplate?: string;
   marker: any;
   visible?: string;
 };
@@ -37,7 +39,16 @@ describe("plot.entropy", () => {
     const b = entropyBounds(r.rows[2] as (typeof r.rows)[number]);
     expect(band?.base?.[1]).toBeCloseTo(b?.lowerBits as number, 3);
     expect((band?.base?.[1] as number) + (band?.y[1] as number)).toBeCloseTo(b?.upperBits as number, 3);
-    expect(band?.text?.[1]).toContain("unreported mass 0.909 (top-2, V = 128256)");
+    // The band's hover values once per bar; the words once in the template.
+    expect(band?.customdata?.[1]).toEqual([
+      Math.round((b?.lowerBits as number) * 100) / 100,
+      Math.round((b?.upperBits as number) * 100) / 100,
+      0.909,
+      2,
+    ]);
+    expect(band?.hovertemplate).toContain(
+      "unreported mass %{customdata[2]:.3f} (top-%{customdata[3]}, V = 128256)",
+    );
     expect(surprisal?.name).toBe("surprisal (bits)");
     expect(surprisal?.y[1]).toBeCloseTo(9.25 / Math.LN2, 3);
     expect(topK?.visible).toBe("legendonly");

@@ -18,7 +18,16 @@ function openai() {
   return new LogprobResult(seq.rows, { dialect: seq.dialect, method: seq.method });
 }
 
-type Trace = { name: string; x: number[]; y: number[]; text: string[]; mode?: string; yaxis?: string };
+type Trace = {
+  name: string;
+  x: number[];
+  y: number[];
+  text: string[];
+  customdata: unknown[][];
+  hovertemplate: string;
+  mode?: string;
+  yaxis?: string;
+};
 
 function rounded(value: unknown): unknown {
   return JSON.parse(
@@ -35,7 +44,8 @@ describe("plot.logprobs", () => {
     // Top-1 is the rank-1 alternative at each position: "I", " first", " of", " the", " is".
     expect(top1.x).toEqual([1, 2, 3, 4, 5]);
     expect(top1.y).toEqual([-3.1, -3, -0.4, -2, -0.9]);
-    expect(top1.text[0]).toContain("<b>I</b>");
+    expect(top1.text[0]).toBe("I");
+    expect(top1.hovertemplate).toContain("top-1 at position %{x}: <b>%{text}</b>");
     expect((spec.layout.yaxis as { title: { text: string } }).title.text).toBe("logprob (nats)");
     expect((spec.layout.xaxis as { ticktext: string[] }).ticktext[2]).toBe("␣capital");
     expect(spec.config).toMatchObject({ showSendToCloud: false });
@@ -53,7 +63,8 @@ describe("plot.logprobs", () => {
     expect(censored.x).toEqual([4]);
     expect(censored.y).toEqual([-4.1]);
     expect(censored.marker.symbol).toBe("triangle-down-open");
-    expect(censored.text[0]).toBe("rank > 2 (censored)");
+    expect(censored.customdata[0]).toBe(2);
+    expect(censored.hovertemplate).toContain("rank > %{customdata} (censored)");
     expect(unknown.x).toEqual([5]);
     expect(unknown.yaxis).toBe("y2");
     expect(unknown.text[0]).toContain("logprob unknown");
@@ -66,7 +77,7 @@ describe("plot.logprobs", () => {
   it("shows log₂ p in bits on request, with the unit in the axis title, and the colour-blind palette", () => {
     const spec = logprobs(vllm(), { unit: "bits", palette: "colorblind", title: "T", height: 300 });
     const [actual, top1] = spec.data as (Trace & { line: { color: string; dash?: string } })[];
-    expect(actual.y[1]).toBeCloseTo(-9.25 / Math.LN2, 4);
+    expect(actual.y[1]).toBeCloseTo(-9.25 / Math.LN2, 3);
     expect((spec.layout.yaxis as { title: { text: string } }).title.text).toBe("log₂ probability (bits)");
     expect(actual.line.color).toBe(palette("colorblind").primary);
     // The second series differs by dash and marker, not only by colour.
@@ -93,7 +104,8 @@ describe("plot.logprobs", () => {
     const ticks = (spec.layout.xaxis as { ticktext: string[] }).ticktext;
     expect(ticks).toEqual(["&lt;s&gt;", "&lt;script&gt;"]);
     const [actual, top1] = spec.data as Trace[];
-    expect(actual.text[0]).not.toContain("<script>");
+    expect(JSON.stringify(actual.customdata)).not.toContain("<script>");
+    expect(actual.customdata[0]?.[0]).toBe("&lt;script&gt;");
     expect(top1.text[0]).toContain("&quot;&amp;");
     expect(actual.mode).toBe("lines+markers");
     expect((logprobs(longDocument(400)).data[0] as Trace).mode).toBe("lines");

@@ -50,7 +50,7 @@ const unescapeHtml = (s: string) => s.replace(/&(lt|gt|quot|#39|amp);/g, (e) => 
 function spans(html: string): { cls: string; title: string; text: string }[] {
   const body = html.slice(html.indexOf("<div class=tx>") + 14, html.indexOf("</div><div class=lg>"));
   const out: { cls: string; title: string; text: string }[] = [];
-  const pattern = /<span(?: class=(?:"([\w ]+)"|(\w+)))? title="([^"<>]*)">([^<>]*)<\/span>/gy;
+  const pattern = /<span(?: class=(?:"([\w ]+)"|(\w+)))? title='([^'"<>]*)'>([^<>]*)<\/span>/gy;
   let at = 0;
   for (let m = pattern.exec(body); m; m = pattern.exec(body)) {
     out.push({ cls: m[1] ?? m[2] ?? "", title: unescapeHtml(m[3]), text: unescapeHtml(m[4]) });

@@ -23,7 +23,9 @@ type Heatmap = {
   y: number[];
   z: (number | null)[][];
   text: string[][];
-  hovertext: string[][];
+  /** Per cell: the whole token where the cell cuts it, the surprisal, the rank (and ◀ for the actual token). */
+  customdata: ([string, number | null, number | string] | null)[][];
+  hovertemplate: string;
   colorscale: unknown;
   zmin: number;
   zmax: number;
@@ -50,7 +52,8 @@ describe("plot.topK", () => {
     expect(map.x).toEqual([1, 2, 3]);
     expect(map.text[1]).toEqual(["I", "The", ""]);
     expect(map.text[2]).toEqual(["␣first", "␣most", "␣capital (240)"]);
-    expect(map.z[1][0]).toBeCloseTo(Math.exp(-3.1), 6);
+    // Two significant digits, as the hover shows them.
+    expect(map.z[1][0]).toBe(Number(Math.exp(-3.1).toPrecision(2)));
     expect(map.z[0]).toEqual([null, null, null]);
     expect([map.zmin, map.zmax]).toEqual([0, 1]);
     expect(map.colorscale).toEqual(palette().sequential);
@@ -74,19 +77,21 @@ describe("plot.topK", () => {
       [5, 1],
     ]);
     const map = spec.data[0] as Heatmap;
-    expect(map.hovertext[3][0]).toContain("◀ actual token");
-    expect(map.hovertext[1][0]).not.toContain("◀");
+    expect(map.customdata[3][0]?.[2]).toBe("1  ◀ actual token");
+    expect(map.customdata[1][0]?.[2]).toBe(1);
+    expect(map.hovertemplate).toContain("rank %{customdata[2]}");
   });
 
   it("shows censored actual tokens as 'rank > k' outside the grid, and the colour-blind scale", () => {
     const spec = topK(openai(), { palette: "colorblind" });
     const map = spec.data[0] as Heatmap;
     expect(map.text[4][2]).toBe("␣How (>2)");
-    expect(map.hovertext[4][2]).toContain("rank > 2");
+    expect(map.customdata[4][2]?.[2]).toBe("> 2 (censored)  ◀ actual token");
     // The -9999 token: censored, logprob unknown, so an outlined cell with no colour.
     expect(map.text[5][2]).toBe("␣are (>2)");
     expect(map.z[5][2]).toBeNull();
-    expect(map.hovertext[5][2]).toContain("logprob unknown");
+    // No surprisal is made up for it either.
+    expect(map.customdata[5][2]?.[1]).toBeNull();
     expect(outlined(spec.layout.shapes)).toContainEqual([4, 3]);
     expect(map.colorscale).toEqual(palette("colorblind").sequential);
   });
@@ -114,7 +119,8 @@ describe("plot.topK", () => {
     expect(json).not.toContain("</span");
     expect(map.text[1][0]).toBe("&lt;/span&gt;");
     expect(map.text[1][1]).toBe("&lt;script&gt;a…");
-    expect(map.hovertext[1][1]).toContain("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;");
+    expect(map.customdata[1][0]?.[0]).toBe("");
+    expect(map.customdata[1][1]?.[0]).toContain("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;");
     expect((spec.layout.yaxis as { ticktext: string[] }).ticktext).toEqual([
       "0 &lt;s&gt;",
       "1 &lt;/span&gt;",
