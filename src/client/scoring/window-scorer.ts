@@ -73,11 +73,10 @@ export async function scoreWindows(
   const rows: ScoredRow[] = [];
   windows.forEach((window, w) => {
     const from = w === 0 ? window.begin : window.scoreFrom;
+    const got = parsed[w].rows;
     for (let i = from; i < window.end; i++) {
-      const row = parsed[w].rows[i - window.begin];
-      const scored = i >= window.scoreFrom ? row : unscored(row);
       rows.push(
-        withText({ ...scored, position: i - offset, contextTokens: i - window.begin }, i, plan.spans),
+        keptRow(got[i - window.begin], i, i - offset, i - window.begin, i >= window.scoreFrom, plan.spans),
       );
     }
   });
@@ -103,11 +102,36 @@ export function unscored<R extends RowWithoutOffsets>(row: R): R {
   };
 }
 
-function withText(row: ScoredRow, index: number, spans: TokenBytes | null | undefined): ScoredRow {
-  if (!spans) return row;
-  if (spans.special[index]) return { ...row, special: true };
-  const bytes = spans.bytes[index]!;
-  return { ...row, bytes, token: display.decode(bytes), special: false };
+/**
+ * A window's row as the result keeps it, built in one literal (rows are many; a spread per step
+ * showed in profiles): renumbered, its context length, unscored when it is context only, and its
+ * bytes and text from the tokenizer's exact bytes when there are `spans`.
+ */
+function keptRow(
+  row: RowWithoutOffsets,
+  index: number,
+  position: number,
+  contextTokens: number,
+  scored: boolean,
+  spans: TokenBytes | null | undefined,
+): ScoredRow {
+  const special = spans ? spans.special[index] : row.special;
+  const bytes = spans && !special ? spans.bytes[index]! : row.bytes;
+  return {
+    position,
+    tokenId: row.tokenId,
+    token: spans && !special ? display.decode(bytes!) : row.token,
+    bytes,
+    logprob: scored ? row.logprob : null,
+    rank: scored ? row.rank : null,
+    rankCensored: scored ? row.rankCensored : false,
+    rankBound: scored ? row.rankBound : null,
+    topK: scored ? row.topK : 0,
+    alternatives: scored ? row.alternatives : [],
+    isPrompt: row.isPrompt,
+    special,
+    contextTokens,
+  };
 }
 
 /** The server must have scored exactly the ids sent, one row per id. */
