@@ -1,5 +1,14 @@
 // The public surface of logprob-lab. Everything else under src/ is internal.
 
+// Batch files (OpenAI Batch / vLLM run_batch format)
+export { type BatchRequestOptions, batchRequests } from "./client/batch/batch-requests.js";
+export { type BatchExport, exportBatch } from "./client/batch/export-batch.js";
+export { type BatchFailure, type BatchResults, loadBatchResults } from "./client/batch/load-batch-results.js";
+export {
+  type BatchOutcome,
+  type ReadBatchOptions,
+  readBatchResults,
+} from "./client/batch/read-batch-results.js";
 // Connecting and asking
 export { type ConnectOptions, connect } from "./client/connect.js";
 export type { Provider } from "./client/endpoint-config.js";
@@ -11,6 +20,8 @@ export type { ChoiceComparison, ChoiceScore } from "./client/scoring/compare-cho
 export { ContinuationResult } from "./client/scoring/continuation-result.js";
 export type { ScoreManyOptions, ScoreProgress } from "./client/scoring/score-many.js";
 export { type ScoreFailure, ScoreManyError } from "./client/scoring/score-many-error.js";
+export type { ScoreManyReport } from "./client/scoring/score-many-report.js";
+export type { ScoreRecord, TokenRecord } from "./client/scoring/score-record.js";
 export type { ContinuationOptions, ScoreOptions, WindowOptions } from "./client/scoring/scoring-options.js";
 export type { ChoiceMetric } from "./core/choice-metrics.js";
 // Metrics and teaching math (pure)

@@ -10,6 +10,8 @@ import { validate } from "../providers/validate.js";
 import { parseVllmCompletion, promptLogprobsRequest, VLLM_DIALECT } from "../providers/vllm-completions.js";
 import { tokenizeResponseSchema } from "../providers/vllm-schema.js";
 import type { LogprobResult } from "../result.js";
+import type { BatchRequestOptions } from "./batch/batch-requests.js";
+import { type BatchExport, exportBatch } from "./batch/export-batch.js";
 import type { Provider } from "./endpoint-config.js";
 import { LogprobStream, toResult } from "./logprob-stream.js";
 import { type ChatOptions, type CompleteOptions, chatRoute, completeRoute, type Route } from "./routes.js";
@@ -177,6 +179,25 @@ export class Lab {
     options: ScoreManyOptions = {},
   ): Promise<(LogprobResult | Summary)[] | ScoreManyReport> {
     return scoreMany(await this.#scoring(options.cache), texts, options);
+  }
+
+  /**
+   * Writes an OpenAI-Batch request file for corpora too big for one client: one `/v1/completions`
+   * line per text (`custom_id` `text-<index>` unless `customId` says otherwise), its body exactly
+   * what `promptLogprobs` sends (`prompt_logprobs`, `max_tokens: 1`, `return_token_ids`), for this
+   * lab's model. Run it with a batch runner that serves completions, then read the answers with
+   * `loadBatchResults`. Each text must fit the model's context (one request per text).
+   *
+   * @example
+   * await lab.exportBatch(texts, "batch-input.jsonl", { topK: 5 });
+   * const batch = await loadBatchResults("batch-output.jsonl", { requests: "batch-input.jsonl" });
+   */
+  async exportBatch(
+    texts: Iterable<string> | AsyncIterable<string>,
+    path: string,
+    options: Partial<BatchRequestOptions> = {},
+  ): Promise<BatchExport> {
+    return exportBatch(texts, path, { ...options, model: options.model ?? (await this.#endpoint.model()) });
   }
 
   /** What the scoring functions use: this lab's endpoint, through the response cache when asked. */

@@ -1,0 +1,54 @@
+import { z } from "zod";
+import { completionRequestSchema } from "./vllm-schema.js";
+
+/**
+ * OpenAI Batch API file lines (the format vLLM's `run_batch` also reads and writes), the single
+ * source of their wire types. Input: one request per line. Output: one answer per line, in any
+ * order, matched to its request by `custom_id`.
+ */
+
+/**
+ * One line of a batch input file: `{ custom_id, method: "POST", url, body }`, the body exactly
+ * what would be POSTed to `url`.
+ */
+export const batchRequestLineSchema = z.object({
+  custom_id: z.string().min(1),
+  method: z.literal("POST"),
+  url: z.string(),
+  body: completionRequestSchema,
+});
+
+/** The error of a failed line: OpenAI's `{ code, message }`, or vLLM's message string (or error body). */
+const batchLineErrorSchema = z.union([
+  z.string(),
+  z.looseObject({
+    code: z.union([z.string(), z.number()]).nullable().optional(),
+    message: z.string().nullable().optional(),
+    type: z.string().nullable().optional(),
+    error: z
+      .looseObject({ message: z.string().nullable().optional(), type: z.string().nullable().optional() })
+      .optional(),
+  }),
+]);
+
+/**
+ * One line of a batch output (or error) file: `{ id, custom_id, response: { status_code,
+ * request_id, body }, error }`. `response.body` is the endpoint's answer (vLLM leaves it out when
+ * the request failed); `error` says why a line failed.
+ */
+export const batchOutputLineSchema = z.object({
+  id: z.string().nullable().optional(),
+  custom_id: z.string(),
+  response: z
+    .object({
+      status_code: z.number().int().optional(),
+      request_id: z.string().nullable().optional(),
+      body: z.unknown().optional(),
+    })
+    .nullable()
+    .optional(),
+  error: batchLineErrorSchema.nullable().optional(),
+});
+
+export type BatchRequestLine = z.infer<typeof batchRequestLineSchema>;
+export type BatchOutputLine = z.infer<typeof batchOutputLineSchema>;
