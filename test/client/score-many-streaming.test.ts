@@ -57,10 +57,10 @@ async function maxRetained(n: number, output: string, concurrency: number) {
 }
 
 describe("scoreMany over an async iterable with an output file", () => {
-  it("holds at most `concurrency` results at once, for 100 texts as for 1,000, and keeps none", async () => {
-    const small = await maxRetained(100, join(dir, "small.jsonl"), 4);
-    const large = await maxRetained(1000, join(dir, "large.jsonl"), 4);
-    expect(large.pulled).toBe(1000);
+  it("holds at most `concurrency` results at once, for 60 texts as for 600, and keeps none", async () => {
+    const small = await maxRetained(60, join(dir, "small.jsonl"), 4);
+    const large = await maxRetained(600, join(dir, "large.jsonl"), 4);
+    expect(large.pulled).toBe(600);
     expect(small.most).toBeLessThanOrEqual(4);
     expect(large.most).toBeLessThanOrEqual(4);
     expect(large.most).toBeGreaterThan(1); // it did run texts concurrently
@@ -70,11 +70,11 @@ describe("scoreMany over an async iterable with an output file", () => {
     expect(large.error.failures.map((f) => f.index)).toEqual([7]);
     expect(large.error.failures[0].error).toBeInstanceOf(UsageError);
     const report = large.error.report as ScoreManyReport;
-    expect(report).toMatchObject({ total: 1000, done: 999, failed: 1, format: "jsonl" });
-    expect(large.error.message).toContain("1 of 1000 texts failed");
+    expect(report).toMatchObject({ total: 600, done: 599, failed: 1, format: "jsonl" });
+    expect(large.error.message).toContain("1 of 600 texts failed");
     const lines = await jsonLines(join(dir, "large.jsonl"));
-    expect(lines).toHaveLength(1000);
-    expect(new Set(lines.map((l) => l.index)).size).toBe(1000);
+    expect(lines).toHaveLength(600);
+    expect(new Set(lines.map((l) => l.index)).size).toBe(600);
     const fails = lines.filter((l) => l.error);
     expect(fails).toEqual([
       { index: 7, text: "", error: { name: "UsageError", message: expect.stringContaining("non-empty") } },
@@ -85,7 +85,7 @@ describe("scoreMany over an async iterable with an output file", () => {
     expect(report.tokenCount).toBe(tokens);
     expect(report.totalLogprob).toBeCloseTo(total, 6);
     expect(report.perplexity).toBeCloseTo(Math.exp(-total / tokens), 6);
-  });
+  }, 120_000); // a hang guard for a shared machine, not a speed limit
 
   it("writes an Arrow IPC stream in batches, the same records as the JSONL", async () => {
     const { endpoint } = inProcessEndpoint();
