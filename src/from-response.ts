@@ -75,7 +75,7 @@ function fromText(input: string | Uint8Array, options: FromResponseOptions): Par
 
 /** Feeds a captured stream's events to the dialect's stream parser, as a live request would. */
 function fromPayloads(
-  events: { data: string; error: boolean; torn: boolean }[],
+  events: { data: string; error: boolean; torn: boolean; payload?: unknown }[],
   options: FromResponseOptions,
   framing: "sse" | "ndjson",
 ): ParsedSequence {
@@ -87,9 +87,9 @@ function fromPayloads(
       terminated = true;
       break;
     }
-    let payload: unknown;
+    let payload: unknown = event.payload;
     try {
-      payload = JSON.parse(event.data);
+      if (!("payload" in event)) payload = JSON.parse(event.data);
     } catch {
       if (event.torn) break; // a snippet cut mid-event: keep what came before
       throw new ResponseShapeError(
@@ -127,7 +127,8 @@ function fromBody(body: unknown, options: FromResponseOptions): ParsedSequence {
   // A single stream event handed over as a body is a stream that stopped after it.
   if (isStreamEvent(body))
     return fromPayloads(
-      [{ data: JSON.stringify(body), error: false, torn: false }],
+      // The value itself, not a JSON round trip: a body built in memory may nest deeper than JSON.stringify prints.
+      [{ data: "", error: false, torn: false, payload: body }],
       { ...options, format: dialect },
       "sse",
     );

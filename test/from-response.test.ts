@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ResponseShapeError, ServerError, UsageError } from "../src/errors.js";
 import { fromResponse } from "../src/from-response.js";
-import { fixture, fixtureText } from "./fixtures/load.js";
+import { fixture, fixtureText, thrown } from "./fixtures/load.js";
 
 describe("fromResponse: bodies", () => {
   it("reads a vLLM completions body from an object or its JSON text alike", () => {
@@ -127,5 +127,40 @@ describe("fromResponse: captured streams", () => {
       expect(error!.serverMessage.length).toBeGreaterThan(0);
       expect(error!.partial.length).toBeGreaterThan(0);
     }
+  });
+});
+
+// Found by test/fuzz/from-response-mutations.test.ts: values nested deeper than JSON.stringify (or
+// Array#toString) can print made fromResponse throw a RangeError instead of a typed error.
+describe("fromResponse: deeply nested values", () => {
+  const deep = (depth: number) => {
+    let value: unknown = "x";
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it("an error body whose error is nested too deep to print is still a ServerError", () => {
+    const error = thrown(() => fromResponse({ error: { code: deep(20_000) } }));
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.serverMessage).toMatch(/cannot be printed/);
+  });
+
+  it("an error event whose error_type is a deep array is a ServerError without an errorType", () => {
+    const text = `data:{"error":"CUDA out of memory","error_type":${"[".repeat(20_000)}1${"]".repeat(20_000)}}\n\n`;
+    const error = thrown(() => fromResponse(text));
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error).toMatchObject({ serverMessage: "CUDA out of memory", errorType: undefined });
+  });
+
+  it("a stream event given as a body, with a deep extra field, is read as the stream it starts", () => {
+    const event = {
+      token: { id: 29892, text: ",", logprob: -2.65625, special: false },
+      generated_text: null,
+      details: null,
+      extra: deep(20_000),
+    };
+    const r = fromResponse(event);
+    expect(r.rows.map((row) => row.token)).toEqual([","]);
+    expect(r.incomplete).toBe(true);
   });
 });

@@ -1,7 +1,8 @@
 import type { TokenLogprob } from "./token-logprob.js";
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder("utf-8", { fatal: false });
+// ignoreBOM: a token that starts the text with U+FEFF keeps it; the offsets count it.
+const decoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true });
 
 /** Rows before their offsets into the reassembled text are known. */
 export type RowWithoutOffsets = Omit<TokenLogprob, "charStart" | "charEnd">;

@@ -13,11 +13,20 @@ export function serverErrorMessage(body: unknown): string | undefined {
   if (b.error && typeof b.error === "object") {
     const e = b.error as Record<string, unknown>;
     if (typeof e.message === "string") return e.message;
-    return JSON.stringify(e);
+    return printed(e);
   }
   if (typeof b.error === "string") return b.error;
   if (typeof b.error_message === "string") return b.error_message;
   if (b.object === "error" && typeof b.message === "string") return b.message;
-  if (b.detail !== undefined) return typeof b.detail === "string" ? b.detail : JSON.stringify(b.detail);
+  if (b.detail !== undefined) return typeof b.detail === "string" ? b.detail : printed(b.detail);
   return undefined;
+}
+
+/** The JSON of an error value, or a placeholder when it has none (nested too deep to print, a cycle). */
+function printed(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return "(an error value that cannot be printed as JSON)";
+  }
 }

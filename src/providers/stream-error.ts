@@ -25,7 +25,8 @@ export function throwIfServerError(
   const type = body.error_type ?? nested?.type ?? nested?.code;
   throw new ServerError({
     serverMessage: message,
-    errorType: type === undefined || type === null ? undefined : String(type),
+    // A name is a string or a number; anything else (an object, a nested array) names nothing.
+    errorType: typeof type === "string" || typeof type === "number" ? String(type) : undefined,
     partial: [...partial],
     where,
   });

@@ -9,7 +9,28 @@ const SPECIAL = /^(<\|[^|<>]{1,64}\|>|<\/?s>|<unk>|<pad>|<eos>|<bos>|\[(CLS|SEP|
  */
 export function tokenIdFromPlaceholder(token: string): number | null {
   const match = PLACEHOLDER.exec(token);
-  return match ? Number(match[1]) : null;
+  return match ? tokenIdFromKey(match[1] as string) : null;
+}
+
+/**
+ * The token id a vLLM `prompt_logprobs` dict key (or placeholder digits) spells, or null when it
+ * spells none: not all digits, or too large to be exact (`Number` would give NaN or a rounded id).
+ *
+ * @example
+ * tokenIdFromKey("791") // 791
+ * tokenIdFromKey("99999999999999999999") // null
+ */
+export function tokenIdFromKey(key: string): number | null {
+  // A loop, not a regex + Number(): this runs for every key of every prompt_logprobs dict.
+  const length = key.length;
+  if (length === 0) return null;
+  let id = 0;
+  for (let i = 0; i < length; i++) {
+    const digit = key.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return null;
+    id = id * 10 + digit;
+  }
+  return id <= Number.MAX_SAFE_INTEGER ? id : null;
 }
 
 /**

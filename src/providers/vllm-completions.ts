@@ -3,7 +3,7 @@ import { type Alternative, cleanLogprob, type IdentificationMethod } from "../co
 import { UsageError } from "../errors.js";
 import { normalizeDecodedTokens } from "./decoded-token-text.js";
 import type { ParsedSequence } from "./parsed-sequence.js";
-import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
+import { isSpecialTokenText, tokenIdFromKey, tokenIdFromPlaceholder } from "./token-text.js";
 import { validate } from "./validate.js";
 import {
   type CompletionChoice,
@@ -135,7 +135,8 @@ export function promptRows(
     // The actual token is appended beyond the top-k when it is not among them.
     const extra =
       actual !== undefined && (reportedRank === null || reportedRank > k) && alternatives.length > k;
-    const censored = logprob !== null && reportedRank === null && extra;
+    // With k = 0 (or an empty dict read as k = 0), "rank > 0" says nothing: unknown, not censored.
+    const censored = logprob !== null && reportedRank === null && extra && k > 0;
     const token = actual?.decoded_token ?? (id === null ? "" : `token_id:${id}`);
     return {
       position,
@@ -195,7 +196,7 @@ function alternativesOf(dict: Record<string, VllmLogprob>): Alternative[] {
   for (const key in dict) {
     const entry = dict[key];
     out.push({
-      tokenId: Number(key),
+      tokenId: tokenIdFromKey(key),
       token: entry.decoded_token ?? `token_id:${key}`,
       logprob: cleanLogprob(entry.logprob),
       rank: entry.rank ?? null,
@@ -289,7 +290,7 @@ function idsFromDecodedText(
       if (beyond.length === 1) best = beyond[0];
     }
     if (best) cursor += (best[1].decoded_token ?? "").length;
-    return best ? Number(best[0]) : null;
+    return best ? tokenIdFromKey(best[0]) : null;
   });
 }
 

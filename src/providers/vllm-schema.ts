@@ -9,7 +9,7 @@ import { streamOptionsSchema } from "./chat-request-schema.js";
 /** One `prompt_logprobs` dict value: `{logprob, rank, decoded_token}` (rank 1-based, may be null). */
 export const vllmLogprobSchema = z.object({
   logprob: z.number().nullable(),
-  rank: z.number().int().nullable().optional(),
+  rank: z.number().int().min(1).nullable().optional(),
   decoded_token: z.string().nullable().optional(),
 });
 

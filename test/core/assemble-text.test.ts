@@ -44,3 +44,13 @@ describe("assembleText", () => {
     expect(rows[1].charStart).toBe(1);
   });
 });
+
+// Found by test/fuzz/from-response-mutations.test.ts: TextDecoder dropped a leading U+FEFF from the
+// text while the offsets still counted it, so every offset after it was one too far.
+describe("assembleText: a text that starts with U+FEFF", () => {
+  it("keeps the character, so the offsets point into the text", () => {
+    const { text, rows } = assembleText([row("\uFEFF,", null), row(" where", null), row("</s>", null, true)]);
+    expect(text).toBe("\uFEFF, where");
+    expect(rows.map((r) => text.slice(r.charStart, r.charEnd))).toEqual(["\uFEFF,", " where", ""]);
+  });
+});

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ResponseShapeError, UsageError } from "../../src/errors.js";
 import { parseVllmCompletion, promptLogprobsRequest } from "../../src/providers/vllm-completions.js";
-import { fixture } from "../fixtures/load.js";
+import { fixture, thrown } from "../fixtures/load.js";
 
 describe("parseVllmCompletion", () => {
   it("identifies actual tokens by prompt_token_ids and keeps the server's ranks beyond k", () => {
@@ -109,5 +109,67 @@ describe("promptLogprobsRequest", () => {
   });
   it("rejects a topK the server would refuse", () => {
     expect(() => promptLogprobsRequest("Hi", { model: "m", topK: 21 })).toThrowError(UsageError);
+  });
+});
+
+// Bugs found by the fuzz tests (test/fuzz/body-mutations.test.ts), one case each.
+describe("parseVllmCompletion: what fuzzing found", () => {
+  const body = (promptLogprobs: unknown[], promptTokenIds: number[] | undefined) => ({
+    object: "text_completion",
+    model: "m",
+    choices: [
+      {
+        index: 0,
+        text: "",
+        logprobs: null,
+        finish_reason: "length",
+        prompt_logprobs: promptLogprobs,
+        ...(promptTokenIds ? { prompt_token_ids: promptTokenIds } : {}),
+      },
+    ],
+  });
+
+  it("refuses a rank below 1 (ranks are 1-based) instead of passing rank 0 on", () => {
+    const error = thrown(() =>
+      parseVllmCompletion(
+        body([null, { "791": { logprob: -3.5, rank: 0, decoded_token: "The" } }], [128000, 791]),
+      ),
+    );
+    expect(error).toBeInstanceOf(ResponseShapeError);
+    expect(error.path).toBe("choices.0.prompt_logprobs.1.791.rank");
+  });
+
+  it("gives a dict key that is not a token id a null id, not NaN (or a rounded id)", () => {
+    const seq = parseVllmCompletion(
+      body(
+        [
+          null,
+          {
+            "791": { logprob: -3.5, rank: 2, decoded_token: "The" },
+            x40: { logprob: -3.1, rank: 1, decoded_token: "I" },
+            "99999999999999999999": { logprob: -4, rank: 3, decoded_token: "A" },
+          },
+        ],
+        [128000, 791],
+      ),
+    );
+    expect(seq.rows[1].alternatives.map((a) => a.tokenId)).toEqual([null, 791, null]);
+  });
+
+  it("leaves a position identified by a non-numeric key's text unidentified rather than NaN", () => {
+    const seq = parseVllmCompletion(
+      body([null, { The: { logprob: -3.5, rank: 1, decoded_token: "The" } }], undefined),
+      {
+        prompt: "The",
+      },
+    );
+    expect(seq.rows[1].tokenId).toBeNull();
+  });
+
+  it("does not call a rank censored at k = 0 (rank > 0 says nothing): unknown, top_k 0", () => {
+    const seq = parseVllmCompletion(
+      body([null, { "791": { logprob: -3.5, decoded_token: "The" } }, {}], [128000, 791, 6864]),
+    );
+    expect(seq.rows[1]).toMatchObject({ rank: null, rankCensored: false, rankBound: null, topK: 0 });
   });
 });
