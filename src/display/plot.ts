@@ -51,7 +51,7 @@ export const plot = {
     (result: HasRows, position: number, temps?: number[], options?: TemperatureChartOptions) =>
       temperature(result, position, temps, options),
   ),
-  /** Long documents: a WebGL minimap of surprisal with the top spikes listed. */
+  /** Long documents: a minimap of surprisal (SVG, or WebGL on request) with the top spikes listed. */
   overview: figure((result: HasRows, options?: OverviewOptions) => overview(result, options)),
   /** Two results aligned on words: Δ surprisal per word (b − a). */
   compare: figure((a: CompareInput, b: CompareInput, options?: CompareOptions) => compare(a, b, options)),

@@ -14,14 +14,20 @@ export interface OverviewOptions {
   spikes?: number;
   /** Tokens in the moving mean (default: about 1% of the scored positions, at least 5; 0 = none). */
   window?: number;
+  /**
+   * Draw the long lines with WebGL (`scattergl`) from PACK_THRESHOLD points on (default false: SVG,
+   * whose line plotly.js simplifies to the pixels it covers — in a browser without a GPU, such as
+   * headless Chromium, WebGL draws 100,000 points several times slower).
+   */
+  webgl?: boolean;
 }
 
-/** From this many points on, the minimap draws with WebGL (`scattergl`) and packs its arrays. */
-export const WEBGL_THRESHOLD = 10_000;
+/** From this many points on, the minimap packs its arrays (and draws with WebGL if asked). */
+export const PACK_THRESHOLD = 10_000;
 
 /**
- * A minimap of a long document: surprisal at every scored position as one thin line (WebGL
- * `scattergl` from 10,000 points on, SVG `scatter` below), a moving mean over it, and the top N
+ * A minimap of a long document: surprisal at every scored position as one thin line (SVG, or WebGL
+ * `scattergl` from 10,000 points on with `webgl: true`), a moving mean over it, and the top N
  * spikes numbered on the chart and listed in a table beside it (rank, position, token,
  * surprisal) — the number links table row and point, so nothing depends on colour. Large traces
  * use Plotly's typed-array encoding (`{dtype, bdata}`), which keeps the figure at about 20 KB of
@@ -36,8 +42,8 @@ export function overview(result: HasRows, options: OverviewOptions = {}): Figure
   const colors = palette(options.palette);
   const scored = result.rows.filter((row) => row.logprob !== null);
   const n = scored.length;
-  const large = n >= WEBGL_THRESHOLD;
-  const type = large ? "scattergl" : "scatter";
+  const large = n >= PACK_THRESHOLD;
+  const type = large && options.webgl ? "scattergl" : "scatter";
   const xs = scored.map((row) => row.position);
   const ys = scored.map((row) => -(row.logprob as number) * scale);
   const window = options.window ?? Math.max(5, Math.round(n / 100));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { overview, typedArray, WEBGL_THRESHOLD } from "../../src/plot/overview.js";
+import { overview, PACK_THRESHOLD, typedArray } from "../../src/plot/overview.js";
 import { parseVllmCompletion } from "../../src/providers/vllm-completions.js";
 import { LogprobResult } from "../../src/result.js";
 import { fixture } from "../fixtures/load.js";
@@ -66,11 +66,11 @@ describe("plot.overview", () => {
     expect(overview(vllm(), { spikes: 0 }).data.some((t) => t.type === "table")).toBe(false);
   });
 
-  it("switches to WebGL with typed arrays from 10,000 points, with the same values", () => {
-    const doc = longDocument(WEBGL_THRESHOLD + 1);
+  it("packs its arrays from 10,000 points, with the same values, and draws with WebGL only when asked", () => {
+    const doc = longDocument(PACK_THRESHOLD + 1);
     const spec = overview(doc);
     const line = spec.data[0] as Line;
-    expect(line.type).toBe("scattergl");
+    expect(line.type).toBe("scatter");
     expect((line.x as Packed).dtype).toBe("i4");
     expect((line.y as Packed).dtype).toBe("f4");
     const scored = doc.rows.filter((row) => row.logprob !== null);
@@ -82,9 +82,13 @@ describe("plot.overview", () => {
       expect(ys[i]).toBeCloseTo(-(scored[i].logprob as number) / Math.LN2, 4);
     }
     const mean = spec.data[1] as Line;
-    expect(mean.type).toBe("scattergl");
+    expect(mean.type).toBe("scatter");
     expect(mean.name).toBe("mean over 100 tokens");
-    expect(overview(longDocument(WEBGL_THRESHOLD - 10)).data[0].type).toBe("scatter");
+    const gl = overview(doc, { webgl: true }).data;
+    expect([gl[0]?.type, gl[1]?.type]).toEqual(["scattergl", "scattergl"]);
+    expect(gl[0]?.y).toEqual(line.y);
+    const small = overview(longDocument(PACK_THRESHOLD - 10), { webgl: true }).data[0] as Line;
+    expect([small.type, Array.isArray(small.y)]).toEqual(["scatter", true]);
   });
 
   it("stays under 40 KB of JSON per 1,000 tokens from 1,000 to 100,000 tokens", () => {
