@@ -3,7 +3,7 @@
 // { results: [{ name, value, baseline, ratio, target, pass }] } as its last line.
 import os from "node:os";
 
-const MODULES = ["embedded", "parse", "output", "throughput"];
+const MODULES = ["embedded", "parse", "output", "throughput", "scale"];
 const args = process.argv.slice(2);
 const json = args.includes("--json");
 const onlyAt = args.indexOf("--only");
