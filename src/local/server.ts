@@ -87,6 +87,8 @@ interface ServerState {
   closing: boolean;
   streamsStopped: boolean;
   streams: Set<SseWriter>;
+  /** Responses not yet finished: told to close their connection when shutdown begins. */
+  inFlight: Set<ServerResponse>;
 }
 
 /**
@@ -125,13 +127,16 @@ export async function serve(options: ServeOptions = {}): Promise<EmbeddedServer>
     closing: false,
     streamsStopped: false,
     streams: new Set(),
+    inFlight: new Set(),
   };
   const server = createServer((req, res) => {
     const path = routePath(req);
     const dialect = dialectOf(req.method, path);
     // While closing, every answer closes its connection, and a connection that turns idle is closed.
     if (state.closing) res.setHeader("connection", "close");
+    state.inFlight.add(res);
     res.once("close", () => {
+      state.inFlight.delete(res);
       if (state.closing) setImmediate(() => server.closeIdleConnections());
     });
     admit(state, req, res, path, dialect).catch((error) => sendError(res, error, dialect));
@@ -175,6 +180,7 @@ function shutDown(
   graceMs: number,
 ): Promise<void> {
   state.closing = true;
+  for (const res of state.inFlight) if (!res.headersSent) res.setHeader("connection", "close");
   return new Promise<void>((resolve) => {
     let flush: NodeJS.Timeout | undefined;
     const grace = setTimeout(() => {

@@ -628,9 +628,11 @@ describe("graceful shutdown", () => {
   it("answers requests that were waiting for a slot or still sending their body, then closes", async () => {
     const server = await serve({ port: 0, maxConcurrency: 1 });
     const expected = (await post(server, "/v1/completions", { prompt: "Hi", max_tokens: 3, seed: 5 })).json;
-    const uploading = slowRequest(server, "/v1/completions", { prompt: "Hi", max_tokens: 3, seed: 5 });
+    // Keep-alive clients: the server itself must ask to close each connection after its answer.
+    const agent = new Agent({ keepAlive: true });
+    const uploading = slowRequest(server, "/v1/completions", { prompt: "Hi", max_tokens: 3, seed: 5 }, agent);
     await until(server, 1, 0);
-    const queued = slowRequest(server, "/v1/completions", { prompt: "Hi", max_tokens: 3, seed: 5 });
+    const queued = slowRequest(server, "/v1/completions", { prompt: "Hi", max_tokens: 3, seed: 5 }, agent);
     queued.send();
     await until(server, 1, 1);
     let done = false;
@@ -646,6 +648,7 @@ describe("graceful shutdown", () => {
       expect(answer.json.choices).toEqual(expected.choices);
     }
     await closed;
+    agent.destroy();
   });
 
   it("closes idle keep-alive connections instead of waiting for their timeout", async () => {
