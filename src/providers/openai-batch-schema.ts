@@ -50,5 +50,18 @@ export const batchOutputLineSchema = z.object({
   error: batchLineErrorSchema.nullable().optional(),
 });
 
+/**
+ * One request line of a batch input file.
+ *
+ * @example
+ * const line: BatchRequestLine = { custom_id: "text-0", method: "POST", url: "/v1/completions", body: { model: "m", prompt: "Hi", max_tokens: 1, prompt_logprobs: 5 } };
+ */
 export type BatchRequestLine = z.infer<typeof batchRequestLineSchema>;
+
+/**
+ * One answer line of a batch output file, validated.
+ *
+ * @example
+ * const line: BatchOutputLine = batchOutputLineSchema.parse(JSON.parse(text));
+ */
 export type BatchOutputLine = z.infer<typeof batchOutputLineSchema>;

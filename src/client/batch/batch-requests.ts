@@ -17,7 +17,12 @@ export interface BatchRequestOptions {
   customId?: (index: number, text: string) => string;
 }
 
-/** The default `custom_id` of the text at `index`. */
+/**
+ * The default `custom_id` of the text at `index`.
+ *
+ * @example
+ * defaultCustomId(3) // "text-3"
+ */
 export const defaultCustomId = (index: number): string => `text-${index}`;
 
 /**

@@ -17,7 +17,12 @@ import { parseVllmCompletion, VLLM_DIALECT } from "../../providers/vllm-completi
 import type { LogprobResult } from "../../result.js";
 import { toResult } from "../logprob-stream.js";
 
-/** The dialect name batch-file errors carry. */
+/**
+ * The dialect name batch-file errors carry.
+ *
+ * @example
+ * if (error instanceof ResponseShapeError && error.dialect === BATCH_DIALECT) console.log(error.path) // "line 7"
+ */
 export const BATCH_DIALECT = "openai-batch";
 
 /**
