@@ -1,5 +1,5 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
-import { ResponseShapeError, TransportError, UsageError } from "../errors.js";
+import { ResponseShapeError, ServerError, TransportError, UsageError } from "../errors.js";
 import type { StreamEvent } from "../http/sse-decoder.js";
 import type { ParsedSequence, StreamParser } from "../providers/parsed-sequence.js";
 import { throwIfServerError } from "../providers/stream-error.js";
@@ -82,15 +82,15 @@ export class LogprobStream implements AsyncIterable<StreamToken> {
           finished = true;
           break;
         }
+        const where = `in the stream from ${url}`;
+        if (event.event === "error") {
+          // The server's error whatever its data holds: a dialect's error body, or anything else.
+          const body = parseOrUndefined(event.data);
+          throwIfServerError(body, parser.result().rows, where);
+          throw unshapedErrorEvent(body, event.data, parser.result().rows, where);
+        }
         const payload = parsePayload(event, url, framing);
         if (payload === undefined) continue;
-        const where = `in the stream from ${url}`;
-        if (event.event === "error")
-          throwIfServerError(
-            isObject(payload) ? payload : { error: String(payload) },
-            parser.result().rows,
-            where,
-          );
         throwIfServerError(payload, parser.result().rows, where);
         for (const token of parser.push(payload)) yield token;
         if (parser.done) {
@@ -146,8 +146,32 @@ function parsePayload(event: StreamEvent, url: string, framing: "sse" | "ndjson"
   }
 }
 
-function isObject(value: unknown): value is object {
-  return value !== null && typeof value === "object";
+function parseOrUndefined(data: string): unknown {
+  try {
+    return JSON.parse(data);
+  } catch {
+    return undefined;
+  }
+}
+
+/** An SSE `event: error` whose data is no dialect's error body: `{"message", "type"}`, or plain text. */
+function unshapedErrorEvent(
+  body: unknown,
+  data: string,
+  partial: readonly StreamToken[],
+  where: string,
+): ServerError {
+  const fields = (body !== null && typeof body === "object" ? body : {}) as {
+    message?: unknown;
+    type?: unknown;
+  };
+  return new ServerError({
+    serverMessage:
+      typeof fields.message === "string" ? fields.message : data.trim().slice(0, 500) || "(no message)",
+    errorType: typeof fields.type === "string" ? fields.type : undefined,
+    partial: [...partial],
+    where,
+  });
 }
 
 /** A parsed sequence as a result. */
