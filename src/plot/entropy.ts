@@ -60,7 +60,7 @@ export function entropy(result: HasRows, options: EntropyChartOptions = {}): Fig
           b.row.topK,
         ]),
         hovertemplate:
-          `position %{x}: entropy between %{customdata[0]:.2f} and %{customdata[1]:.2f} ${unit}<br>` +
+          `position %{x:d}: entropy between %{customdata[0]:.2f} and %{customdata[1]:.2f} ${unit}<br>` +
           `unreported mass %{customdata[2]:.3f} (top-%{customdata[3]}, V = ${vocabularySize})<extra></extra>`,
         width: 0.8,
         marker: { color: colors.primary, opacity: 0.35, line: { color: colors.primary, width: 1 } },

@@ -77,7 +77,7 @@ export function pointCustomdata(row: TokenLogprob, maxAlternatives = 3): (string
  */
 export function pointHoverTemplate(extra = ""): string {
   return (
-    "<b>%{customdata[0]}</b>  (position %{x})<br>" +
+    "<b>%{customdata[0]}</b>  (position %{x:d})<br>" +
     `logprob %{customdata[1]:.3f} nats · p %{customdata[2]:.2~%}${extra}<br>` +
     "rank %{customdata[3]}<br>others: %{customdata[4]}<extra></extra>"
   );

@@ -63,7 +63,7 @@ export function logprobs(result: HasRows, options: LogprobsOptions = {}): Figure
       x: top1.map((t) => t.row.position),
       y: top1.map((t) => round(t.top.logprob * scale)),
       text: top1.map((t) => plotlyText(t.top.token)),
-      hovertemplate: `top-1 at position %{x}: <b>%{text}</b><br>${label} %{y:.3f}<extra></extra>`,
+      hovertemplate: `top-1 at position %{x:d}: <b>%{text}</b><br>${label} %{y:.3f}<extra></extra>`,
       line: { color: colors.secondary, width: 1.5, dash: "dash" },
       marker: { color: colors.secondary, size: 6, symbol: "diamond-open" },
     },

@@ -45,7 +45,7 @@ describe("plot.logprobs", () => {
     expect(top1.x).toEqual([1, 2, 3, 4, 5]);
     expect(top1.y).toEqual([-3.1, -3, -0.4, -2, -0.9]);
     expect(top1.text[0]).toBe("I");
-    expect(top1.hovertemplate).toContain("top-1 at position %{x}: <b>%{text}</b>");
+    expect(top1.hovertemplate).toContain("top-1 at position %{x:d}: <b>%{text}</b>");
     expect((spec.layout.yaxis as { title: { text: string } }).title.text).toBe("logprob (nats)");
     expect((spec.layout.xaxis as { ticktext: string[] }).ticktext[2]).toBe("␣capital");
     expect(spec.config).toMatchObject({ showSendToCloud: false });
