@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DIALECTS, type ParseHints } from "../../src/providers/dialects.js";
 import type { Dialect } from "../../src/providers/parsed-sequence.js";
 import { fixture } from "../fixtures/load.js";
-import { CASES_PER_PARSER, fuzzParameters } from "./fuzz-settings.js";
+import { CASES_PER_PARSER, FUZZ_TIMEOUT_MS, fuzzParameters } from "./fuzz-settings.js";
 import { checkSequence, resultOrTypedError } from "./invariants.js";
 import { deepFreeze, jsonMutations, mutateJson } from "./mutations.js";
 
@@ -82,7 +82,9 @@ const TARGETS: Record<string, Target> = {
   },
 };
 
-describe("a mutated body gives a result or a typed error, per dialect parser", () => {
+describe("a mutated body gives a result or a typed error, per dialect parser", {
+  timeout: FUZZ_TIMEOUT_MS,
+}, () => {
   for (const [name, target] of Object.entries(TARGETS)) {
     it(name, () => {
       const bodies = target.bodies.map((path) => deepFreeze(fixture(`./${path}`)));
@@ -90,11 +92,15 @@ describe("a mutated body gives a result or a typed error, per dialect parser", (
       fc.assert(
         fc.property(
           fc.nat(bodies.length - 1),
-          fc.nat(target.hints.length - 1),
+          fc.oneof(
+            { weight: 4, arbitrary: fc.constantFrom(...target.hints) },
+            // Any prompt text: the parsers repair token text against it.
+            fc.string({ unit: "binary", maxLength: 12 }).map((prompt): ParseHints => ({ prompt })),
+          ),
           jsonMutations,
-          (b, h, mutations) => {
+          (b, hints, mutations) => {
             const body = mutateJson(bodies[b], mutations);
-            const out = resultOrTypedError(() => DIALECTS[target.dialect].parse(body, target.hints[h]));
+            const out = resultOrTypedError(() => DIALECTS[target.dialect].parse(body, hints));
             if (out instanceof Error) return;
             checkSequence(out);
             parsed++;

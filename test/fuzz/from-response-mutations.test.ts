@@ -4,7 +4,7 @@ import { type FromResponseOptions, fromResponse } from "../../src/from-response.
 import { DIALECTS } from "../../src/providers/dialects.js";
 import type { Dialect } from "../../src/providers/parsed-sequence.js";
 import { fixture, fixtureText } from "../fixtures/load.js";
-import { CASES_PER_PARSER, fuzzParameters } from "./fuzz-settings.js";
+import { CASES_PER_PARSER, FUZZ_TIMEOUT_MS, fuzzParameters } from "./fuzz-settings.js";
 import { checkResult, resultOrTypedError } from "./invariants.js";
 import { deepFreeze, jsonMutations, mutateJson, mutateText, textMutations } from "./mutations.js";
 import { ndjsonFraming, STREAMS, sseFraming, writeNdjson, writeSse } from "./streams.js";
@@ -51,17 +51,21 @@ const bodyTexts = [
   ...EVENTS.map(([dialect, body]) => ({ dialect, text: JSON.stringify(body) })),
 ];
 
-/** What a caller may pass along: nothing, the dialect (right or wrong), the prompt, a choice. */
+/**
+ * What a caller may pass along: nothing, the dialect (right or wrong), a prompt (the right one or
+ * any text: it repairs token text against it), a choice (present, absent or nonsense).
+ */
 const options = (dialect: Dialect): fc.Arbitrary<FromResponseOptions> =>
   fc.oneof(
-    { weight: 4, arbitrary: fc.constant({}) },
+    { weight: 6, arbitrary: fc.constant({}) },
     fc.constant({ format: dialect }),
     fc.constantFrom(...(Object.keys(DIALECTS) as Dialect[])).map((format) => ({ format })),
-    fc.constant({ prompt: "Hello world" }),
-    fc.constant({ choice: 1 }),
+    fc.constantFrom("Hello world", "The capital of France is", "Pour déguster").map((prompt) => ({ prompt })),
+    fc.string({ unit: "binary", maxLength: 12 }).map((prompt) => ({ prompt })),
+    fc.integer({ min: -2, max: 3 }).map((choice) => ({ choice })),
   );
 
-/** One in `every` cases also builds the arquero tokens table (the slow part) and checks its columns. */
+/** One case in eight also builds the arquero tokens table (the slow part) and checks its columns. */
 const withTable = fc.nat(7).map((n) => n === 0);
 
 function check(parse: () => ReturnType<typeof fromResponse>, table: boolean): boolean {
@@ -71,7 +75,9 @@ function check(parse: () => ReturnType<typeof fromResponse>, table: boolean): bo
   return true;
 }
 
-describe("fromResponse on a mutated body gives a result or a typed error", () => {
+describe("fromResponse on a mutated body gives a result or a typed error", {
+  timeout: FUZZ_TIMEOUT_MS,
+}, () => {
   it("a parsed JSON body, mutated structurally", () => {
     let results = 0;
     fc.assert(

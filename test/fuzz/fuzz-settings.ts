@@ -40,3 +40,9 @@ export function fuzzParameters<T>(ciRuns: number): fc.Parameters<T> {
 
 /** The CI-sized number of cases for each parser (the issue asks for at least 10,000). */
 export const CASES_PER_PARSER = 10_000;
+
+/**
+ * The vitest timeout of a fuzz test: a guard against a parser that hangs, not a speed target
+ * (vitest's default 5 s is too short for 10,000 cases on a loaded machine). Grows with FUZZ_RUNS.
+ */
+export const FUZZ_TIMEOUT_MS = Math.max(600_000, (FUZZ_RUNS ?? 0) * 60);

@@ -6,7 +6,7 @@ import { SseDecoder, type StreamEvent } from "../../src/http/sse-decoder.js";
 import { DIALECTS } from "../../src/providers/dialects.js";
 import { GeneratedStreamParser } from "../../src/providers/generated-stream-parser.js";
 import type { Dialect } from "../../src/providers/parsed-sequence.js";
-import { CASES_PER_PARSER, fuzzParameters } from "./fuzz-settings.js";
+import { CASES_PER_PARSER, FUZZ_TIMEOUT_MS, fuzzParameters } from "./fuzz-settings.js";
 import { checkSequence } from "./invariants.js";
 import {
   chunk,
@@ -29,7 +29,9 @@ const encoder = new TextEncoder();
 // character, between `\r` and `\n`, inside `data:` — decodes and parses exactly as its events
 // pushed one by one, whatever its framing (line ends, BOM, comments, extra fields, pretty JSON).
 
-describe("re-chunking a valid stream gives the same result, per stream parser", () => {
+describe("re-chunking a valid stream gives the same result, per stream parser", {
+  timeout: FUZZ_TIMEOUT_MS,
+}, () => {
   for (const dialect of Object.keys(STREAMS) as Dialect[]) {
     it(`${dialect} (${DIALECTS[dialect].framing})`, () => {
       const cases = STREAMS[dialect];
@@ -88,7 +90,7 @@ const sseEvent = fc.record({
   lines: fc.array(fieldText, { minLength: 1, maxLength: 3 }),
 });
 
-describe("SseDecoder: random chunks of a random event stream", () => {
+describe("SseDecoder: random chunks of a random event stream", { timeout: FUZZ_TIMEOUT_MS }, () => {
   it("yields the events as written, whatever the chunking", () => {
     fc.assert(
       fc.property(fc.array(sseEvent, { maxLength: 6 }), sseFraming, cutsArbitrary, (events, frame, cuts) => {
@@ -122,7 +124,7 @@ describe("SseDecoder: random chunks of a random event stream", () => {
   });
 });
 
-describe("NdjsonDecoder: random chunks of random lines", () => {
+describe("NdjsonDecoder: random chunks of random lines", { timeout: FUZZ_TIMEOUT_MS }, () => {
   it("yields the non-blank lines as written, whatever the chunking", () => {
     const line = fc
       .string({ unit: "binary", maxLength: 16 })
@@ -155,7 +157,9 @@ function writeNdjsonLines(
   );
 }
 
-describe("GeneratedStreamParser: any order of events, [DONE] and errors", () => {
+describe("GeneratedStreamParser: any order of events, [DONE] and errors", {
+  timeout: FUZZ_TIMEOUT_MS,
+}, () => {
   it("keeps every row before its end, ignores what follows, and carries the rows into a ServerError", () => {
     const step = fc.oneof(
       fc.record({ rows: fc.nat(3), done: fc.boolean() }),
