@@ -92,7 +92,7 @@ async function serveCommand(args: string[]): Promise<number> {
     process.once("SIGTERM", resolve);
   });
   // A second signal while draining means "now": exit without waiting for requests in flight.
-  const now = () => process.exit(130);
+  const now = (again: NodeJS.Signals) => process.exit(again === "SIGTERM" ? 143 : 130);
   process.once("SIGINT", now);
   process.once("SIGTERM", now);
   console.error(

@@ -159,25 +159,39 @@ describe.skipIf(!existsSync(cliJs))("logprob-lab serve (built CLI)", () => {
     expect(cli.output()).not.toContain("wrong-key-that-must-not-be-logged");
   });
 
-  it("refuses a limit that makes no sense with exit code 2", async () => {
-    const child = spawn(
-      process.execPath,
-      [
-        "-e",
-        `require(${JSON.stringify(cliJs)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`,
-        "serve",
-        "--max-concurrency",
-        "0",
-      ],
-      { env },
-    );
-    running.push(child);
-    let stderr = "";
-    child.stderr.on("data", (c) => {
-      stderr += c;
+  it("exits at once on a second signal, without waiting for a stream whose client stopped reading", async () => {
+    const cli = await startCli([]);
+    const body = JSON.stringify({
+      prompt: "Hi",
+      n: 8,
+      max_tokens: 8000,
+      temperature: 0,
+      logprobs: 20,
+      stream: true,
     });
-    const code = await new Promise<number | null>((done) => child.once("exit", done));
-    expect(code).toBe(2);
-    expect(stderr).toContain("--max-concurrency must be an integer >= 1, got 0");
+    const req = request({
+      host: "127.0.0.1",
+      port: cli.port,
+      path: "/v1/completions",
+      method: "POST",
+      agent: false,
+      headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+    });
+    req.once("error", () => {});
+    // The client reads the headers, then nothing: the stream cannot end, so neither can draining.
+    const paused = new Promise<void>((done) => {
+      req.once("response", (res) => {
+        res.pause();
+        done();
+      });
+    });
+    req.end(body);
+    await paused;
+    cli.child.kill("SIGTERM");
+    while (!cli.stderr().includes("finishing requests in flight"))
+      await new Promise((d) => setTimeout(d, 20));
+    cli.child.kill("SIGTERM");
+    expect(await cli.exited).toBe(143);
+    req.destroy();
   });
 });

@@ -1,6 +1,7 @@
 import { Agent, type IncomingMessage, request } from "node:http";
 import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main } from "../../src/cli.js";
 import { embeddedEngine } from "../../src/local/engine.js";
 import { type EmbeddedServer, type ServeOptions, serve } from "../../src/local/server.js";
 
@@ -538,10 +539,14 @@ describe("concurrency limit and backpressure", () => {
     });
   });
 
-  it("refuses limits that make no sense with a UsageError", async () => {
+  it("refuses limits that make no sense with a UsageError, and the CLI with exit code 2", async () => {
     await expect(serve({ maxConcurrency: 0 })).rejects.toThrow(/maxConcurrency.*>= 1/);
     await expect(serve({ maxQueue: -1 })).rejects.toThrow(/maxQueue/);
     await expect(serve({ apiKey: "" })).rejects.toThrow(/apiKey/);
+    // The flags are checked before anything listens, so this starts no server.
+    expect(await main(["serve", "--max-concurrency", "0"])).toBe(2);
+    expect(await main(["serve", "--max-queue=-1"])).toBe(2);
+    expect(await main(["serve", "--shutdown-grace-ms", "soon"])).toBe(2);
   });
 });
 
