@@ -55,20 +55,20 @@ export async function scoreWindows(
   },
 ): Promise<WindowedRows> {
   const { ids, windows, topK, signal } = plan;
-  const outcomes = await boundedMap(
-    windows,
-    WINDOW_CONCURRENCY,
-    async (window) => {
-      const prompt = ids.slice(window.begin, window.end);
-      const request = { ...promptLogprobsRequest("", { model: endpoint.model, topK }), prompt };
-      const body = await endpoint.http.postJson("/completions", request, { signal });
-      const parsed = parseVllmCompletion(body, { promptTokenIds: prompt, topK, includeGenerated: false });
-      checkWindow(parsed.rows, prompt, window);
-      return parsed;
-    },
-    signal,
-  );
-  const parsed = valuesOrThrow(outcomes);
+  const send = async (window: ScoringWindow) => {
+    const prompt = ids.slice(window.begin, window.end);
+    const request = { ...promptLogprobsRequest("", { model: endpoint.model, topK }), prompt };
+    const body = await endpoint.http.postJson("/completions", request, { signal });
+    const parsed = parseVllmCompletion(body, { promptTokenIds: prompt, topK, includeGenerated: false });
+    checkWindow(parsed.rows, prompt, window);
+    return parsed;
+  };
+  // One window (every short text) needs no pool; an aborted signal takes the pool's path, which
+  // starts nothing and throws the abort.
+  const parsed =
+    windows.length === 1 && !signal?.aborted
+      ? [await send(windows[0])]
+      : valuesOrThrow(await boundedMap(windows, WINDOW_CONCURRENCY, send, signal));
   const offset = windows.length > 0 ? windows[0].begin : 0;
   const rows: ScoredRow[] = [];
   windows.forEach((window, w) => {
@@ -76,7 +76,7 @@ export async function scoreWindows(
     const got = parsed[w].rows;
     for (let i = from; i < window.end; i++) {
       rows.push(
-        keptRow(got[i - window.begin], i, i - offset, i - window.begin, i >= window.scoreFrom, plan.spans),
+        keep(got[i - window.begin], i, i - offset, i - window.begin, i >= window.scoreFrom, plan.spans),
       );
     }
   });
@@ -103,11 +103,12 @@ export function unscored<R extends RowWithoutOffsets>(row: R): R {
 }
 
 /**
- * A window's row as the result keeps it, built in one literal (rows are many; a spread per step
- * showed in profiles): renumbered, its context length, unscored when it is context only, and its
- * bytes and text from the tokenizer's exact bytes when there are `spans`.
+ * A window's row made into the row the result keeps, in place (it is this call's own, fresh from
+ * the parser, and rows are many: a copy per row showed in profiles): renumbered, its context
+ * length, emptied to a context row when it is not scored, and its bytes and text from the
+ * tokenizer's exact bytes when there are `spans`.
  */
-function keptRow(
+function keep(
   row: RowWithoutOffsets,
   index: number,
   position: number,
@@ -115,23 +116,39 @@ function keptRow(
   scored: boolean,
   spans: TokenBytes | null | undefined,
 ): ScoredRow {
-  const special = spans ? spans.special[index] : row.special;
-  const bytes = spans && !special ? spans.bytes[index]! : row.bytes;
-  return {
-    position,
-    tokenId: row.tokenId,
-    token: spans && !special ? display.decode(bytes!) : row.token,
-    bytes,
-    logprob: scored ? row.logprob : null,
-    rank: scored ? row.rank : null,
-    rankCensored: scored ? row.rankCensored : false,
-    rankBound: scored ? row.rankBound : null,
-    topK: scored ? row.topK : 0,
-    alternatives: scored ? row.alternatives : [],
-    isPrompt: row.isPrompt,
-    special,
-    contextTokens,
-  };
+  const kept = row as ScoredRow;
+  kept.position = position;
+  kept.contextTokens = contextTokens;
+  if (!scored) {
+    kept.logprob = null;
+    kept.rank = null;
+    kept.rankCensored = false;
+    kept.rankBound = null;
+    kept.topK = 0;
+    kept.alternatives = [];
+  }
+  if (spans?.special[index]) kept.special = true;
+  else if (spans) {
+    const bytes = spans.bytes[index]!;
+    kept.bytes = bytes;
+    kept.token = tokenText(bytes);
+    kept.special = false;
+  }
+  return kept;
+}
+
+/**
+ * A token's text from its bytes: ASCII read directly (most tokens; for a few bytes TextDecoder's
+ * per-call cost dominates), anything else decoded.
+ */
+function tokenText(bytes: Uint8Array): string {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i]!;
+    if (byte >= 0x80) return display.decode(bytes);
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 /** The server must have scored exactly the ids sent, one row per id. */
