@@ -146,11 +146,18 @@ function plan(seed: number): Planned[] {
   });
 }
 
+function abortsBeforeHeaders(id: number): boolean {
+  return id % 2 === 0;
+}
+
 /** The fault of one HTTP request: a function of the seed, the request and its attempt only. */
 function decider(planned: Planned[]) {
   return (info: ExchangeInfo): Fault => {
     const cancel = planned[info.id]?.cancel;
     if (cancel === "backoff") return info.index === 0 ? "429-seconds" : "none";
+    // Half the aborted streams are aborted before their headers come, the rest mid-stream.
+    if (cancel === "abort" && info.stream && abortsBeforeHeaders(info.id))
+      return info.index === 0 ? "stall-headers" : "none";
     if (cancel !== "none") return info.index === 0 ? "drip" : "none";
     const random = rng(SEED ^ Math.imul(info.id + 1, 0x9e3779b1) ^ Math.imul(info.index + 1, 0x85ebca6b));
     if (random() >= FAULT_RATE) return "none";
@@ -199,6 +206,7 @@ async function call(p: Planned, l: Labs, cancelled: Map<number, number>): Promis
         return l.tgi.complete(p.text, { ...generate, signal: undefined });
     }
   }
+  if (p.cancel === "abort" && abortsBeforeHeaders(p.id)) setTimeout(abort, 100);
   const stream =
     p.kind === "completeStream"
       ? l.vllm.complete(p.text, { ...generate, stream: true })
@@ -412,7 +420,7 @@ describe("fault injection", () => {
         problems.push(`#${p.id} ${p.kind}: the server never saw it (${got.outcome})`);
         continue;
       }
-      if (xs.some((x) => x.fault !== "none")) faultedRequests++;
+      if (xs.some((x) => x.fault !== "none" && x.fault !== "drip")) faultedRequests++;
       for (const x of xs) faultsByKind[x.fault] = (faultsByKind[x.fault] ?? 0) + 1;
       const want = expectedOutcome(xs, p);
       if (got.outcome !== want)
@@ -455,6 +463,8 @@ describe("fault injection", () => {
         problems.push(
           `#${p.id} ${p.kind}: ended ${Math.round(got.settledAt - cancelAt)} ms after its cancel`,
         );
+      const late = xs.find((x) => cancelAt !== undefined && x.arrivedAt > cancelAt + 5);
+      if (late) problems.push(`#${p.id} ${p.kind}: sent ${late.path} after it was cancelled (${trace(xs)})`);
       if (p.cancel === "backoff" && xs.length !== 1)
         problems.push(`#${p.id}: aborted while waiting to retry, yet sent ${xs.length} requests`);
       if (p.cancel === "abort" || p.cancel === "break") {
@@ -481,6 +491,7 @@ describe("fault injection", () => {
       maxRetries: MAX_RETRIES,
       timeoutMs: TIMEOUT_MS,
       httpRequests: faults.exchanges.length,
+      /** Requests with at least one damaged answer ("drip", the slow answer cancelled requests get, is not one). */
       faultedRequests,
       faultedShare: faultedRequests / REQUESTS,
       faultsByKind,
