@@ -151,7 +151,7 @@ export function choices(
       ...layout,
       title: {
         text:
-          `${options.title ?? "Multiple-choice scores"}<br><sub>${contextText}` +
+          `${escapePlotly(options.title ?? "Multiple-choice scores")}<br><sub>${contextText}` +
           `${agree ? "every score picks the same choice" : "the scores disagree"} · ★ = highest score · ` +
           `log-likelihoods in ${unit}</sub>`,
         y: 1,

@@ -116,7 +116,7 @@ export function compare(a: CompareInput, b: CompareInput, options: CompareOption
     layout: {
       title: {
         text:
-          `${options.title ?? "Δ surprisal per word (b − a)"}<br><sub>` +
+          `${escapePlotly(options.title ?? "Δ surprisal per word (b − a)")}<br><sub>` +
           `${named ? `a = ${escapePlotly(nameA)}, b = ${escapePlotly(nameB)} · ` : ""}${pairs.length} words · ` +
           `Σ Δ over scored words = ${signed(total)} ${unit}</sub>`,
         y: 1,

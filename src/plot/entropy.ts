@@ -1,4 +1,5 @@
 import { type EntropyBounds, entropyBounds } from "../core/entropy.js";
+import { escapePlotly } from "../core/escape-html.js";
 import { DEFAULT_VOCABULARY_SIZE } from "../core/top-k-mass.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
 import { plotlyText, pointCustomdata, pointHoverTemplate } from "./hover.js";
@@ -95,7 +96,7 @@ export function entropy(result: HasRows, options: EntropyChartOptions = {}): Fig
       },
     ],
     layout: {
-      title: { text: options.title ?? "Surprisal against the entropy bound from top-k" },
+      title: { text: escapePlotly(options.title ?? "Surprisal against the entropy bound from top-k") },
       height: options.height ?? 440,
       margin: { t: 80, r: 20, b: ticks ? 90 : 50, l: 60 },
       barmode: "overlay",

@@ -1,4 +1,4 @@
-import { escapeHtml } from "../core/escape-html.js";
+import { escapePlotly } from "../core/escape-html.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { visibleWhitespace } from "../core/visible-whitespace.js";
 
@@ -10,7 +10,7 @@ import { visibleWhitespace } from "../core/visible-whitespace.js";
  * plotlyText(" <b>") // "␣&lt;b&gt;"
  */
 export function plotlyText(token: string): string {
-  return escapeHtml(visibleWhitespace(token));
+  return escapePlotly(visibleWhitespace(token));
 }
 
 /**

@@ -1,3 +1,4 @@
+import { escapePlotly } from "../core/escape-html.js";
 import type { Alternative, TokenLogprob } from "../core/token-logprob.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
 import { hoverText, plotlyText, pointCustomdata, pointHoverTemplate } from "./hover.js";
@@ -100,7 +101,7 @@ export function logprobs(result: HasRows, options: LogprobsOptions = {}): Figure
   return {
     data,
     layout: {
-      title: { text: options.title ?? "Logprob per position: actual token and top-1" },
+      title: { text: escapePlotly(options.title ?? "Logprob per position: actual token and top-1") },
       height: options.height ?? 420,
       margin: { t: 80, r: 20, b: ticks ? 90 : 50, l: 60 },
       legend: { orientation: "h", x: 0, y: 1.02, yanchor: "bottom" },

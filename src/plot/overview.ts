@@ -1,3 +1,4 @@
+import { escapePlotly } from "../core/escape-html.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
 import { plotlyText } from "./hover.js";
@@ -135,7 +136,7 @@ export function overview(result: HasRows, options: OverviewOptions = {}): Figure
     layout: {
       title: {
         text:
-          `${options.title ?? "Surprisal overview"}<br><sub>` +
+          `${escapePlotly(options.title ?? "Surprisal overview")}<br><sub>` +
           `${n.toLocaleString("en-US")} scored tokens · numbered: the ${spikes.length} highest</sub>`,
       },
       height: options.height ?? 400,

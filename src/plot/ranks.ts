@@ -1,3 +1,4 @@
+import { escapePlotly } from "../core/escape-html.js";
 import { DEFAULT_GLTR_THRESHOLDS, gltrCounts } from "../core/gltr.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
@@ -72,7 +73,7 @@ export function ranks(result: HasRows, options: RanksOptions = {}): FigureSpec {
     layout: {
       title: {
         text:
-          `${options.title ?? "GLTR rank buckets"}<br><sub>` +
+          `${escapePlotly(options.title ?? "GLTR rank buckets")}<br><sub>` +
           `${scored} scored tokens · ranks 1-based · top-k reported: ${maxTopK}${unknownNote}</sub>`,
       },
       height: options.height ?? 400,
@@ -144,7 +145,7 @@ export function rankHistogram(result: HasRows, options: RankHistogramOptions = {
     layout: {
       title: {
         text:
-          `${options.title ?? "Rank of the actual token"}<br><sub>` +
+          `${escapePlotly(options.title ?? "Rank of the actual token")}<br><sub>` +
           `${known.length} ranked · ${censored.length} censored (rank ${boundLabel})</sub>`,
       },
       height: options.height ?? 400,
@@ -244,7 +245,7 @@ export function rankCdf(result: HasRows, options: RankHistogramOptions = {}): Fi
     layout: {
       title: {
         text:
-          `${options.title ?? "Cumulative distribution of ranks"}<br><sub>` +
+          `${escapePlotly(options.title ?? "Cumulative distribution of ranks")}<br><sub>` +
           `${total} tokens with a rank or a rank bound · ranks 1-based</sub>`,
       },
       height: options.height ?? 400,

@@ -1,3 +1,4 @@
+import { escapePlotly } from "../core/escape-html.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { DEFAULT_CONFIG, type FigureSpec } from "./figure-spec.js";
 import { plotlyText, pointCustomdata, pointHoverTemplate } from "./hover.js";
@@ -53,7 +54,7 @@ export function surprisal(result: HasRows, options: SurprisalOptions = {}): Figu
       },
     ],
     layout: {
-      title: { text: options.title ?? "Surprisal per position" },
+      title: { text: escapePlotly(options.title ?? "Surprisal per position") },
       height: options.height ?? 420,
       margin: { t: 50, r: 20, b: ticks ? 90 : 50, l: 60 },
       bargap: 0.15,

@@ -1,3 +1,4 @@
+import { escapePlotly } from "../core/escape-html.js";
 import { type AtTemperature, atTemperature } from "../core/temperature.js";
 import { DEFAULT_VOCABULARY_SIZE } from "../core/top-k-mass.js";
 import { UsageError } from "../errors.js";
@@ -78,7 +79,7 @@ export function temperature(
   const all = states.map(series);
   const shown = all[active] as ReturnType<typeof series>;
   const title = (t: number) =>
-    options.title ??
+    (options.title === undefined ? undefined : escapePlotly(options.title)) ??
     `Top-${row.topK} at position ${position} (${plotlyText(row.token)}) at temperature T = ${t}`;
   return {
     data: [

@@ -141,7 +141,7 @@ export function topK(result: HasRows, options: TopKOptions = {}): FigureSpec {
     layout: {
       title: {
         text:
-          `${options.title ?? "Top-k alternatives per position"}<br><sub>` +
+          `${escapePlotly(options.title ?? "Top-k alternatives per position")}<br><sub>` +
           `outlined cell = the actual token${window}</sub>`,
         y: 1,
         yanchor: "top",

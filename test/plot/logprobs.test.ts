@@ -106,7 +106,7 @@ describe("plot.logprobs", () => {
     const [actual, top1] = spec.data as Trace[];
     expect(JSON.stringify(actual.customdata)).not.toContain("<script>");
     expect(actual.customdata[0]?.[0]).toBe("&lt;script&gt;");
-    expect(top1.text[0]).toContain("&quot;&amp;");
+    expect(top1.text[0]).toContain("&#34;&amp;");
     expect(actual.mode).toBe("lines+markers");
     expect((logprobs(longDocument(400)).data[0] as Trace).mode).toBe("lines");
   });

@@ -120,7 +120,7 @@ describe("plot.topK", () => {
     expect(map.text[1][0]).toBe("&lt;/span&gt;");
     expect(map.text[1][1]).toBe("&lt;script&gt;a…");
     expect(map.customdata[1][0]?.[0]).toBe("");
-    expect(map.customdata[1][1]?.[0]).toContain("&lt;script&gt;alert(&quot;x&amp;y&quot;)&lt;/script&gt;");
+    expect(map.customdata[1][1]?.[0]).toContain("&lt;script&gt;alert(&#34;x&amp;y&#34;)&lt;/script&gt;");
     expect((spec.layout.yaxis as { ticktext: string[] }).ticktext).toEqual([
       "0 &lt;s&gt;",
       "1 &lt;/span&gt;",
