@@ -18,15 +18,23 @@ export interface RankFields {
  * // [{ tokenId: 1, …, rank: 1 }, { tokenId: 2, …, rank: 2 }]
  */
 export function rankByValue(alternatives: readonly Alternative[]): Alternative[] {
-  const ranked = alternatives.map((a) => ({
-    ...a,
-    rank:
-      a.logprob === null
-        ? null
-        : 1 + alternatives.filter((o) => o.logprob !== null && o.logprob > (a.logprob as number)).length,
-  }));
   // Stable: ties keep the server's order.
-  return ranked.sort((a, b) => (b.logprob ?? -Infinity) - (a.logprob ?? -Infinity));
+  const ranked = alternatives
+    .map((a) => ({ ...a, rank: null as number | null }))
+    .sort((a, b) => (b.logprob ?? -Infinity) - (a.logprob ?? -Infinity));
+  // Sorted, the rank is the place of the first entry with the same value: O(n log n), not a count
+  // per entry (a llama.cpp n_probs of 100,000 would otherwise take minutes).
+  let rank = 0;
+  let previous: number | null = null;
+  ranked.forEach((a, i) => {
+    if (a.logprob === null) return;
+    if (a.logprob !== previous) {
+      rank = i + 1;
+      previous = a.logprob;
+    }
+    a.rank = rank;
+  });
+  return ranked;
 }
 
 /**
