@@ -408,6 +408,8 @@ describe("fault injection", () => {
     let wrongNumbers = 0;
     let cancelledClosed = 0;
     let slowestMs = 0;
+    /** How long after each retryable answer its retry came, by fault. */
+    const retryWaits: Record<string, number[]> = {};
     for (const p of planned) {
       const xs = byId.get(p.id) ?? [];
       const got = outcomes.get(p.id)!;
@@ -446,6 +448,10 @@ describe("fault injection", () => {
             problems.push(
               `#${p.id}: retry after ${previous.fault} came ${Math.round(previous.retryNotBefore - x.arrivedAt)} ms early`,
             );
+          if (previous && previous.answeredAt !== undefined) {
+            const waits = (retryWaits[previous.fault] ??= []);
+            waits.push(x.arrivedAt - previous.answeredAt);
+          }
         }
         const following = xs[i + 1];
         if (
@@ -508,6 +514,13 @@ describe("fault injection", () => {
       outcomesByKind,
       messages,
       retries,
+      retryWaitMs: Object.fromEntries(
+        Object.entries(retryWaits).map(([fault, waits]) => {
+          const sorted = waits.sort((a, b) => a - b);
+          const at = (q: number) => Math.round(sorted[Math.floor(q * (sorted.length - 1))]!);
+          return [fault, { n: sorted.length, min: at(0), median: at(0.5), max: at(1) }];
+        }),
+      ),
       /** Clean answers the busy machine was too slow to give within timeoutMs (timed out, as they should). */
       cleanAnswersTimedOut: faults.exchanges.filter((x) => x.fault === "none" && gaveUp(x)).length,
       maxAttempts,
