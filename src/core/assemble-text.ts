@@ -1,4 +1,5 @@
 import type { TokenLogprob } from "./token-logprob.js";
+import { utf8Length } from "./utf8-length.js";
 
 const encoder = new TextEncoder();
 // ignoreBOM: a token that starts the text with U+FEFF keeps it; the offsets count it.
@@ -16,30 +17,62 @@ export type RowWithoutOffsets = Omit<TokenLogprob, "charStart" | "charEnd">;
  * assembleText(rows).text // "The capital of France is"
  */
 export function assembleText(rows: readonly RowWithoutOffsets[]): { text: string; rows: TokenLogprob[] } {
-  const pieces = rows.map((row) =>
-    row.special ? new Uint8Array(0) : (row.bytes ?? encoder.encode(row.token)),
-  );
-  const total = pieces.reduce((n, piece) => n + piece.length, 0);
-  const all = new Uint8Array(total);
-  const byteStarts: number[] = [];
-  let at = 0;
-  for (const piece of pieces) {
-    byteStarts.push(at);
-    all.set(piece, at);
-    at += piece.length;
+  const n = rows.length;
+  // Byte lengths first, so every token is written into one buffer (no array per token).
+  const byteStarts = new Int32Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as RowWithoutOffsets;
+    const length = row.special ? 0 : row.bytes ? row.bytes.length : utf8Length(row.token);
+    byteStarts[i + 1] = (byteStarts[i] as number) + length;
+  }
+  const all = new Uint8Array(byteStarts[n] as number);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as RowWithoutOffsets;
+    const start = byteStarts[i] as number;
+    if (row.special || start === byteStarts[i + 1]) continue;
+    if (row.bytes) all.set(row.bytes, start);
+    else encoder.encodeInto(row.token, all.subarray(start, byteStarts[i + 1]));
   }
   const text = decoder.decode(all);
   const charAt = byteToCharOffsets(all);
-  const out = rows.map((row, i) => {
-    const start = byteStarts[i];
-    const end = start + pieces[i].length;
-    return {
-      ...row,
-      charStart: charAt.floor[start],
-      charEnd: end === start ? charAt.floor[start] : charAt.ceil[end],
-    };
-  });
+  const out: TokenLogprob[] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const start = byteStarts[i] as number;
+    const end = byteStarts[i + 1] as number;
+    const charStart = charAt.floor[start] as number;
+    out[i] = withOffsets(
+      rows[i] as RowWithoutOffsets,
+      charStart,
+      end === start ? charStart : (charAt.ceil[end] as number),
+    );
+  }
   return { text, rows: out };
+}
+
+/**
+ * The row with its offsets. Spelled out rather than `{ ...row, charStart, charEnd }`, which V8
+ * runs dozens of times slower (a long document has thousands of rows); a field added to
+ * `TokenLogprob` must be added here too (the compiler insists for required ones).
+ */
+function withOffsets(row: RowWithoutOffsets, charStart: number, charEnd: number): TokenLogprob {
+  const out: TokenLogprob = {
+    position: row.position,
+    tokenId: row.tokenId,
+    token: row.token,
+    bytes: row.bytes,
+    charStart,
+    charEnd,
+    logprob: row.logprob,
+    rank: row.rank,
+    rankCensored: row.rankCensored,
+    rankBound: row.rankBound,
+    topK: row.topK,
+    alternatives: row.alternatives,
+    isPrompt: row.isPrompt,
+    special: row.special,
+  };
+  if ("contextTokens" in row) out.contextTokens = row.contextTokens;
+  return out;
 }
 
 /**

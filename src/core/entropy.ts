@@ -1,4 +1,11 @@
-import { DEFAULT_VOCABULARY_SIZE, inRankedTop, type TopKRow, topKMass } from "./top-k-mass.js";
+import type { TokenLogprob } from "./token-logprob.js";
+import {
+  DEFAULT_VOCABULARY_SIZE,
+  inRankedTop,
+  isActualAlternative,
+  MISSING_MASS_EPSILON,
+  type TopKRow,
+} from "./top-k-mass.js";
 
 /** What a top-k report says about the entropy of the full next-token distribution, in bits. */
 export interface EntropyBounds {
@@ -40,13 +47,37 @@ function plog2p(p: number): number {
  * entropyBounds(row) // { topKBits: 1.2, lowerBits: 1.5, upperBits: 3.9, missingMass: 0.12 }
  */
 export function entropyBounds(row: TopKRow, options: EntropyOptions = {}): EntropyBounds | null {
-  const mass = topKMass(row, options.vocabularySize ?? DEFAULT_VOCABULARY_SIZE);
-  if (!mass) return null;
-  const { known, missingMass: m, remainingCount: R, cap: c } = mass;
-  const hKnown = known.reduce((h, k) => h + plog2p(k.p), 0);
-  const top = known.filter((k) => !k.outsideTop);
-  const topSum = top.reduce((s, k) => s + k.p, 0);
-  const topKBits = top.length > 0 && topSum > 0 ? top.reduce((h, k) => h + plog2p(k.p / topSum), 0) : null;
+  // The same numbers as `topKMass` (known probabilities, most likely first), read into scratch
+  // arrays instead of one object per alternative: this runs for every row of every tokens table.
+  const count = knownProbabilities(row);
+  if (count === 0) return null;
+  let sum = 0;
+  let hKnown = 0;
+  let topSum = 0;
+  let topCount = 0;
+  let smallestTop = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < count; i++) {
+    const p = scratchP[i] as number;
+    sum += p;
+    hKnown += plog2p(p);
+    if (scratchOutside[i] === 0) {
+      topSum += p;
+      topCount++;
+      if (p < smallestTop) smallestTop = p;
+    }
+  }
+  const raw = Math.min(1, 1 - sum);
+  const m = raw < MISSING_MASS_EPSILON ? 0 : raw;
+  const vocabularySize = options.vocabularySize ?? DEFAULT_VOCABULARY_SIZE;
+  const R = Math.max(vocabularySize - count, m > 0 ? 1 : 0);
+  const c = Math.min(smallestTop, m);
+  let topKBits: number | null = null;
+  if (topCount > 0 && topSum > 0) {
+    topKBits = 0;
+    for (let i = 0; i < count; i++) {
+      if (scratchOutside[i] === 0) topKBits += plog2p((scratchP[i] as number) / topSum);
+    }
+  }
   if (m <= 0) return { topKBits, lowerBits: hKnown, upperBits: hKnown, missingMass: 0 };
   const upperTail = m * Math.log2(R / m);
   let lowerTail: number;
@@ -67,12 +98,61 @@ export function entropyBounds(row: TopKRow, options: EntropyOptions = {}): Entro
   };
 }
 
-/** The ranked top alternatives with a known logprob, most likely first (the actual token appended beyond the top is left out). */
-function rankedTop(row: TopKRow): number[] {
-  return row.alternatives
-    .filter((alt) => alt.logprob !== null && inRankedTop(row, alt))
-    .map((alt) => alt.logprob as number)
-    .sort((a, b) => b - a);
+let scratchP = new Float64Array(64);
+let scratchOutside = new Uint8Array(64);
+
+/**
+ * Fills the scratch arrays with `topKMass(row).known` — p and outsideTop of each alternative with a
+ * known logprob, plus the actual token when it is known but not listed — most likely first (ties
+ * in listed order, as topKMass's stable sort); returns how many.
+ */
+function knownProbabilities(row: TopKRow): number {
+  const alternatives = row.alternatives;
+  if (alternatives.length + 1 > scratchP.length) {
+    scratchP = new Float64Array(2 * (alternatives.length + 1));
+    scratchOutside = new Uint8Array(2 * (alternatives.length + 1));
+  }
+  let count = 0;
+  let actualListed = false;
+  for (let i = 0; i < alternatives.length; i++) {
+    const alt = alternatives[i] as TokenLogprob["alternatives"][number];
+    if (isActualAlternative(row, alt)) actualListed = true;
+    if (alt.logprob === null) continue;
+    count = insertKnown(count, Math.exp(alt.logprob), inRankedTop(row, alt) ? 0 : 1);
+  }
+  if (count > 0 && !actualListed && row.logprob !== null)
+    count = insertKnown(count, Math.exp(row.logprob), 1);
+  return count;
+}
+
+function insertKnown(count: number, p: number, outside: number): number {
+  let j = count;
+  while (j > 0 && (scratchP[j - 1] as number) < p) {
+    scratchP[j] = scratchP[j - 1] as number;
+    scratchOutside[j] = scratchOutside[j - 1] as number;
+    j--;
+  }
+  scratchP[j] = p;
+  scratchOutside[j] = outside;
+  return count + 1;
+}
+
+/** The two largest logprobs of the ranked top alternatives (the actual token appended beyond the top is left out). */
+function topTwo(row: TopKRow): { count: number; first: number; second: number } {
+  let count = 0;
+  let first = Number.NEGATIVE_INFINITY;
+  let second = Number.NEGATIVE_INFINITY;
+  for (const alt of row.alternatives) {
+    if (alt.logprob === null || !inRankedTop(row, alt)) continue;
+    count++;
+    if (alt.logprob > first) {
+      second = first;
+      first = alt.logprob;
+    } else if (alt.logprob > second) {
+      second = alt.logprob;
+    }
+  }
+  return { count, first, second };
 }
 
 /**
@@ -83,9 +163,9 @@ function rankedTop(row: TopKRow): number[] {
  * marginBits(row) // 1 when p_top1 = 0.5 and p_top2 = 0.25
  */
 export function marginBits(row: TopKRow): number | null {
-  const top = rankedTop(row);
-  if (top.length < 2) return null;
-  return ((top[0] as number) - (top[1] as number)) / Math.LN2;
+  const top = topTwo(row);
+  if (top.count < 2) return null;
+  return (top.first - top.second) / Math.LN2;
 }
 
 /**
@@ -98,8 +178,8 @@ export function marginBits(row: TopKRow): number | null {
 export function probRatioToTop1(row: TopKRow): number | null {
   if (row.logprob === null) return null;
   if (row.rank === 1 && !row.rankCensored) return 1;
-  const top = rankedTop(row);
-  if (top.length === 0) return null;
+  const top = topTwo(row);
+  if (top.count === 0) return null;
   // A top-1 below the actual token would be inconsistent data; the actual token is then the top.
-  return Math.exp(row.logprob - Math.max(row.logprob, top[0] as number));
+  return Math.exp(row.logprob - Math.max(row.logprob, top.first));
 }

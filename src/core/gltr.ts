@@ -98,7 +98,27 @@ export function gltrBucket(
   row: GltrRow,
   thresholds: readonly number[] = DEFAULT_GLTR_THRESHOLDS,
 ): GltrBucket {
+  return bucketOf(row, thresholds, gltrLabels(thresholds));
+}
+
+/**
+ * The GLTR bucket label of every row (`gltrBucket(row, thresholds).label`), with the thresholds
+ * checked and the labels built once rather than per row: the tokens table's `gltr_bucket` column.
+ *
+ * @example
+ * gltrBucketLabels(result.rows) // ["unknown", "1–10", "> 20 (censored)", …]
+ */
+export function gltrBucketLabels(
+  rows: readonly GltrRow[],
+  thresholds: readonly number[] = DEFAULT_GLTR_THRESHOLDS,
+): string[] {
   const labels = gltrLabels(thresholds);
+  const out: string[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) out[i] = bucketOf(rows[i] as GltrRow, thresholds, labels).label;
+  return out;
+}
+
+function bucketOf(row: GltrRow, thresholds: readonly number[], labels: readonly string[]): GltrBucket {
   const n = thresholds.length;
   const last = thresholds[n - 1] as number;
   if (row.logprob === null) return { index: n + 2, label: GLTR_UNKNOWN_LABEL };
@@ -125,13 +145,14 @@ export function gltrCounts(
   thresholds: readonly number[] = DEFAULT_GLTR_THRESHOLDS,
 ): GltrCount[] {
   const labels = gltrLabels(thresholds);
+  const bucketLabels = [...labels];
   const counts = labels.map(() => 0);
   const bounds = new Set<number | null>();
   let scored = 0;
   for (const row of rows) {
     if (row.logprob === null) continue;
     scored++;
-    const bucket = gltrBucket(row, thresholds);
+    const bucket = bucketOf(row, thresholds, bucketLabels);
     counts[bucket.index] = (counts[bucket.index] as number) + 1;
     if (bucket.index === thresholds.length + 1) bounds.add(row.rankBound);
   }

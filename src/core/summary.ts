@@ -1,4 +1,5 @@
 import type { TokenLogprob } from "./token-logprob.js";
+import { utf8Length } from "./utf8-length.js";
 
 /** Totals over the scored positions of one sequence (positions with a known logprob). */
 export interface Summary {
@@ -20,8 +21,6 @@ export interface Summary {
   charCount: number;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Sums a sequence's scored positions into its summary. Perplexity is exp(mean NLL); bits per byte
  * divides the total NLL in bits by the scored tokens' UTF-8 bytes.
@@ -38,7 +37,7 @@ export function summarize(rows: readonly TokenLogprob[]): Summary {
     if (row.logprob === null) continue;
     tokenCount++;
     total += row.logprob;
-    byteCount += row.bytes ? row.bytes.length : encoder.encode(row.token).length;
+    byteCount += row.bytes ? row.bytes.length : utf8Length(row.token);
     charCount += row.charEnd - row.charStart;
   }
   const mean = tokenCount > 0 ? total / tokenCount : Number.NaN;

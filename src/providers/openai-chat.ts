@@ -1,17 +1,21 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
 import { type Alternative, cleanLogprob } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
+import { acceptsChatTokenLogprobs } from "./accepts-chat-token-logprobs.js";
+import { acceptsPromptLogprobs } from "./accepts-prompt-logprobs.js";
 import type { ChatMessage, ChatRequest } from "./chat-request-schema.js";
 import { GeneratedStreamParser } from "./generated-stream-parser.js";
 import {
   type ChatLogprobs,
+  type ChatResponse,
   type ChatTokenLogprob,
+  type ChatTopLogprob,
   chatChunkSchema,
   chatResponseSchema,
 } from "./openai-chat-schema.js";
 import type { ParsedSequence, StreamParser } from "./parsed-sequence.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
-import { validate } from "./validate.js";
+import { type HotField, validate, validateFast } from "./validate.js";
 import { promptRows, unlistedCannotOutrank } from "./vllm-completions.js";
 
 /**
@@ -142,7 +146,34 @@ export interface ChatParseOptions {
  * seq.rows[0] // { token: "Hello", logprob: -0.317, rank: 1, topK: 2, isPrompt: false, … }
  */
 export function parseOpenAIChat(body: unknown, options: ChatParseOptions = {}): ParsedSequence {
-  const response = validate(chatResponseSchema, body, OPENAI_CHAT_DIALECT);
+  return chatSequence(validateChatResponse(body), options);
+}
+
+/**
+ * Validates a non-streamed chat completion at the boundary. The `logprobs.content` entries and
+ * vLLM's `prompt_logprobs` (most of the body's bytes) are checked by hand rather than copied by zod;
+ * a body that fails throws the same `ResponseShapeError` as `validate(chatResponseSchema, …)`.
+ *
+ * @example
+ * const response = validateChatResponse(JSON.parse(text));
+ */
+export function validateChatResponse(body: unknown): ChatResponse {
+  return validateFast(chatResponseSchema, body, OPENAI_CHAT_DIALECT, CHAT_HOT_FIELDS);
+}
+
+const CHAT_HOT_FIELDS: readonly HotField[] = [
+  { path: ["choices", "*", "logprobs", "content"], accepts: acceptsChatTokenLogprobs },
+  { path: ["choices", "*", "logprobs", "refusal"], accepts: acceptsChatTokenLogprobs },
+  { path: ["prompt_logprobs"], accepts: acceptsPromptLogprobs },
+];
+
+/**
+ * The rows of one choice of a validated chat completion (see `parseOpenAIChat`).
+ *
+ * @example
+ * chatSequence(validate(chatResponseSchema, body, "openai-chat"), { choice: 0 })
+ */
+export function chatSequence(response: ChatResponse, options: ChatParseOptions = {}): ParsedSequence {
   const index = options.choice ?? 0;
   const choice = response.choices.find((c) => c.index === index);
   if (!choice) {
@@ -159,7 +190,7 @@ export function parseOpenAIChat(body: unknown, options: ChatParseOptions = {}): 
     : { rows: [], method: "generated" as const };
   const generated = chatRows(choice.logprobs, prompt.rows.length, choice.token_ids);
   return {
-    rows: [...prompt.rows, ...generated],
+    rows: prompt.rows.length === 0 ? generated : [...prompt.rows, ...generated],
     method: prompt.method,
     model: response.model,
     dialect: OPENAI_CHAT_DIALECT,
@@ -199,12 +230,17 @@ function chatRows(
   tokenIds: readonly number[] | null | undefined,
 ): RowWithoutOffsets[] {
   if (!logprobs) return [];
-  const entries = [...(logprobs.content ?? []), ...(logprobs.refusal ?? [])];
+  const content = logprobs.content ?? [];
+  const entries = logprobs.refusal ? [...content, ...logprobs.refusal] : content;
   // vLLM's `token_ids` (return_token_ids) are the exact ids of the same tokens, in order.
   const ids = tokenIds && tokenIds.length === entries.length ? tokenIds : null;
   // OpenAI always sends the `refusal` key (vLLM never does) and lists the true top-k, most likely first.
   const trueTopK = logprobs.refusal !== undefined;
-  return entries.map((entry, i) => chatRow(entry, firstPosition + i, ids?.[i] ?? null, trueTopK));
+  const rows: RowWithoutOffsets[] = new Array(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    rows[i] = chatRow(entries[i] as ChatTokenLogprob, firstPosition + i, ids?.[i] ?? null, trueTopK);
+  }
+  return rows;
 }
 
 /** An alternative with what is needed to match it to the sampled token. */
@@ -230,11 +266,7 @@ function chatRow(
   const wire = entry.top_logprobs ?? [];
   const listed = dedupe(wire);
   const n = listed.length;
-  for (const item of listed) {
-    const lp = item.alternative.logprob;
-    item.alternative.rank =
-      lp === null ? null : 1 + listed.filter((o) => (o.alternative.logprob ?? -Infinity) > lp).length;
-  }
+  const alternatives = rankedAlternatives(listed);
   const actual = findSampled(listed, entry, placeholderId);
   if (actual && actual.alternative.tokenId === null) actual.alternative.tokenId = tokenId;
 
@@ -246,13 +278,18 @@ function chatRow(
     censored = true;
     bound = n;
   } else if (logprob !== null && actual) {
-    const derived = 1 + listed.filter((o) => (o.alternative.logprob ?? -Infinity) > logprob).length;
-    // Exact when something listed is less likely (all more likely tokens are then listed), when
-    // the list is a true top-k (OpenAI; or a server that did not put the sampled token first), or
-    // when too little probability is left for an unlisted token to be more likely.
-    const lessLikely = listed.some(
-      (o) => o !== actual && (o.alternative.logprob === null || o.alternative.logprob < logprob),
-    );
+    let derived = 1;
+    // Something listed is less likely: then all more likely tokens are listed.
+    let lessLikely = false;
+    for (let i = 0; i < n; i++) {
+      const other = listed[i] as Listed;
+      const lp = other.alternative.logprob;
+      if (lp !== null && lp > logprob) derived++;
+      if (other !== actual && (lp === null || lp < logprob)) lessLikely = true;
+    }
+    // Exact when something listed is less likely, when the list is a true top-k (OpenAI; or a
+    // server that did not put the sampled token first), or when too little probability is left
+    // for an unlisted token to be more likely.
     const exact =
       lessLikely ||
       trueTopK ||
@@ -284,46 +321,102 @@ function chatRow(
     rankCensored: censored,
     rankBound: bound,
     topK: n,
-    alternatives: listed
-      .map((o) => o.alternative)
-      .sort((a, b) => (b.logprob ?? -Infinity) - (a.logprob ?? -Infinity)),
+    alternatives,
     isPrompt: false,
     special: eosPlaceholder || isSpecialTokenText(entry.token),
   };
 }
 
 /**
- * The alternatives as listed, exact repeats dropped: the same id (`token_id:N`), or the same text,
- * bytes and logprob. Different tokens may share a text (e.g. two partial-UTF-8 tokens shown as
- * "�"), so text alone does not make a repeat.
+ * The listed alternatives most likely first (stable: ties keep the server's order; unknown last),
+ * each ranked by its value: 1 + how many listed are strictly more likely (ties share a rank).
  */
-function dedupe(wire: readonly NonNullable<ChatTokenLogprob["top_logprobs"]>[number][]): Listed[] {
-  const seen = new Set<string>();
+function rankedAlternatives(listed: readonly Listed[]): Alternative[] {
+  const out: Alternative[] = new Array(listed.length);
+  for (let i = 0; i < listed.length; i++) {
+    const alternative = (listed[i] as Listed).alternative;
+    const value = alternative.logprob ?? -Infinity;
+    let j = i;
+    while (j > 0 && ((out[j - 1] as Alternative).logprob ?? -Infinity) < value) {
+      out[j] = out[j - 1] as Alternative;
+      j--;
+    }
+    out[j] = alternative;
+  }
+  for (let i = 0; i < out.length; i++) {
+    const alternative = out[i] as Alternative;
+    if (alternative.logprob === null) continue;
+    const previous = i > 0 ? (out[i - 1] as Alternative) : undefined;
+    alternative.rank = previous && previous.logprob === alternative.logprob ? previous.rank : i + 1;
+  }
+  return out;
+}
+
+/**
+ * The alternatives as listed, exact repeats dropped: the same id (`token_id:N`), or the same text,
+ * bytes and logprob (as their JSON: NaN, ±Infinity and null alike). Different tokens may share a
+ * text (e.g. two partial-UTF-8 tokens shown as "�"), so text alone does not make a repeat.
+ */
+function dedupe(wire: readonly ChatTopLogprob[]): Listed[] {
   const out: Listed[] = [];
-  wire.forEach((top, wireIndex) => {
+  for (let wireIndex = 0; wireIndex < wire.length; wireIndex++) {
+    const top = wire[wireIndex] as ChatTopLogprob;
     const id = tokenIdFromPlaceholder(top.token);
-    const key = id !== null ? `id:${id}` : JSON.stringify([top.token, top.bytes ?? null, top.logprob]);
-    if (seen.has(key)) return;
-    seen.add(key);
+    const bytes = top.bytes ?? null;
+    let repeat = false;
+    for (let i = 0; i < out.length && !repeat; i++) {
+      const seen = out[i] as Listed;
+      const seenId = seen.alternative.tokenId;
+      repeat =
+        id !== null || seenId !== null
+          ? id === seenId
+          : seen.alternative.token === top.token &&
+            sameJsonBytes(seen.bytes, bytes) &&
+            sameJsonNumber(seen.raw, top.logprob);
+    }
+    if (repeat) continue;
     out.push({
       alternative: { tokenId: id, token: top.token, logprob: cleanLogprob(top.logprob), rank: null },
-      bytes: top.bytes ?? null,
+      bytes,
       raw: top.logprob,
       wireIndex,
     });
-  });
+  }
   return out;
+}
+
+function sameJsonBytes(a: readonly number[] | null, b: readonly number[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function sameJsonNumber(a: number | null, b: number | null): boolean {
+  const aNull = a === null || !Number.isFinite(a);
+  const bNull = b === null || !Number.isFinite(b);
+  return aNull || bNull ? aNull && bNull : a === b;
 }
 
 /** The listed alternative that is the sampled token: by id, else by text and bytes, nearest logprob. */
 function findSampled(listed: Listed[], entry: ChatTokenLogprob, id: number | null): Listed | undefined {
-  const candidates = listed.filter((o) =>
-    id !== null && o.alternative.tokenId !== null
-      ? o.alternative.tokenId === id
-      : o.alternative.token === entry.token && sameBytes(o.bytes, entry.bytes ?? null),
-  );
-  if (candidates.length <= 1 || id !== null) return candidates[0];
-  return candidates.find((o) => o.raw === entry.logprob) ?? candidates[0];
+  let first: Listed | undefined;
+  let count = 0;
+  let sameLogprob: Listed | undefined;
+  const entryBytes = entry.bytes ?? null;
+  for (let i = 0; i < listed.length; i++) {
+    const o = listed[i] as Listed;
+    const matches =
+      id !== null && o.alternative.tokenId !== null
+        ? o.alternative.tokenId === id
+        : o.alternative.token === entry.token && sameBytes(o.bytes, entryBytes);
+    if (!matches) continue;
+    count++;
+    first ??= o;
+    if (sameLogprob === undefined && o.raw === entry.logprob) sameLogprob = o;
+  }
+  if (count <= 1 || id !== null) return first;
+  return sameLogprob ?? first;
 }
 
 function sameBytes(a: readonly number[] | null, b: readonly number[] | null): boolean {

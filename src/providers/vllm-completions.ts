@@ -1,13 +1,15 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
+import { acceptsPromptLogprobs } from "./accepts-prompt-logprobs.js";
 import { normalizeDecodedTokens } from "./decoded-token-text.js";
 import type { ParsedSequence } from "./parsed-sequence.js";
 import { isSpecialTokenText, tokenIdFromKey, tokenIdFromPlaceholder } from "./token-text.js";
-import { validate } from "./validate.js";
+import { type HotField, validateFast } from "./validate.js";
 import {
   type CompletionChoice,
   type CompletionRequest,
+  type CompletionResponse,
   completionResponseSchema,
   type LegacyLogprobs,
   type VllmLogprob,
@@ -65,7 +67,35 @@ export function promptLogprobsRequest(
  * seq.rows[1].token // "The"
  */
 export function parseVllmCompletion(body: unknown, options: VllmParseOptions = {}): ParsedSequence {
-  const response = validate(completionResponseSchema, body, VLLM_DIALECT);
+  return completionSequence(validateCompletionResponse(body), options);
+}
+
+/**
+ * Validates a `/v1/completions` body at the boundary. The `prompt_logprobs` dicts (most of a
+ * scoring body's bytes) are checked by hand rather than copied by zod; a body that fails throws the
+ * same `ResponseShapeError` as `validate(completionResponseSchema, …)`.
+ *
+ * @example
+ * const response = validateCompletionResponse(JSON.parse(text));
+ */
+export function validateCompletionResponse(body: unknown): CompletionResponse {
+  return validateFast(completionResponseSchema, body, VLLM_DIALECT, PROMPT_LOGPROBS_FIELDS);
+}
+
+const PROMPT_LOGPROBS_FIELDS: readonly HotField[] = [
+  { path: ["choices", "*", "prompt_logprobs"], accepts: acceptsPromptLogprobs },
+];
+
+/**
+ * The rows of one choice of a validated `/v1/completions` body (see `parseVllmCompletion`).
+ *
+ * @example
+ * completionSequence(validate(completionResponseSchema, body, "vllm-completions"), { choice: 0 })
+ */
+export function completionSequence(
+  response: CompletionResponse,
+  options: VllmParseOptions = {},
+): ParsedSequence {
   const index = options.choice ?? 0;
   const choice = response.choices.find((c) => c.index === index) ?? response.choices[index];
   if (!choice) {
@@ -87,8 +117,9 @@ export function parseVllmCompletion(body: unknown, options: VllmParseOptions = {
     options.includeGenerated === false
       ? { rows: [], method: "generated" as const }
       : generatedRows(choice, prompt.rows.length, response);
+  const promptRowsNormalized = normalizeDecodedTokens(prompt.rows, options.prompt);
   return {
-    rows: [...normalizeDecodedTokens(prompt.rows, options.prompt), ...generated.rows],
+    rows: generated.rows.length === 0 ? promptRowsNormalized : [...promptRowsNormalized, ...generated.rows],
     method: prompt.rows.length > 0 ? prompt.method : generated.method,
     model: response.model,
     dialect: VLLM_DIALECT,
@@ -124,36 +155,64 @@ export function promptRows(
 ): { rows: RowWithoutOffsets[]; method: IdentificationMethod } {
   const dicts = source.prompt_logprobs;
   const { ids, method } = actualTokenIds(source, options, dicts);
-  const k = options.topK ?? inferTopK(dicts, ids);
-  const rows = dicts.map((dict, position): RowWithoutOffsets => {
-    const id = ids[position];
-    if (!dict) return firstRow(position, id, dicts, source.logprobs);
+  const n = dicts.length;
+  // One pass reads every dict into its alternatives (and narrows k); the second builds the rows.
+  const listed: Alternative[][] = new Array(n);
+  const bounds: TopKBounds = { lo: 0, hi: Infinity };
+  let fewest = Infinity;
+  for (let position = 0; position < n; position++) {
+    const dict = dicts[position];
+    if (!dict) {
+      listed[position] = [];
+      continue;
+    }
     const alternatives = alternativesOf(dict);
-    const actual = id === null ? undefined : dict[String(id)];
-    const logprob = actual ? cleanLogprob(actual.logprob) : null;
-    const reportedRank = logprob === null ? null : (actual?.rank ?? null);
-    // The actual token is appended beyond the top-k when it is not among them.
-    const extra =
-      actual !== undefined && (reportedRank === null || reportedRank > k) && alternatives.length > k;
-    // With k = 0 (or an empty dict read as k = 0), "rank > 0" says nothing: unknown, not censored.
-    const censored = logprob !== null && reportedRank === null && extra && k > 0;
-    const token = actual?.decoded_token ?? (id === null ? "" : `token_id:${id}`);
-    return {
-      position,
-      tokenId: id,
-      token,
-      bytes: null,
-      logprob,
-      rank: reportedRank,
-      rankCensored: censored,
-      rankBound: censored ? k : null,
-      topK: extra ? alternatives.length - 1 : alternatives.length,
-      alternatives,
-      isPrompt: true,
-      special: isSpecialTokenText(token),
-    };
-  });
+    listed[position] = alternatives;
+    const id = ids[position] ?? null;
+    narrowTopK(bounds, alternatives.length, id === null ? null : (dict[id]?.rank ?? null));
+    if (alternatives.length < fewest) fewest = alternatives.length;
+  }
+  const k = options.topK ?? inferredTopK(bounds, fewest);
+  const rows: RowWithoutOffsets[] = new Array(n);
+  for (let position = 0; position < n; position++) {
+    const dict = dicts[position];
+    const id = ids[position] ?? null;
+    rows[position] = dict
+      ? promptRow(position, id, id === null ? undefined : dict[id], listed[position] as Alternative[], k)
+      : firstRow(position, id, dicts, source.logprobs);
+  }
   return { rows, method };
+}
+
+function promptRow(
+  position: number,
+  id: number | null,
+  actual: VllmLogprob | undefined,
+  alternatives: Alternative[],
+  k: number,
+): RowWithoutOffsets {
+  const logprob = actual ? cleanLogprob(actual.logprob) : null;
+  const reportedRank = logprob === null ? null : (actual?.rank ?? null);
+  // The actual token is appended beyond the top-k when it is not among them.
+  const extra =
+    actual !== undefined && (reportedRank === null || reportedRank > k) && alternatives.length > k;
+  // With k = 0 (or an empty dict read as k = 0), "rank > 0" says nothing: unknown, not censored.
+  const censored = logprob !== null && reportedRank === null && extra && k > 0;
+  const token = actual?.decoded_token ?? (id === null ? "" : `token_id:${id}`);
+  return {
+    position,
+    tokenId: id,
+    token,
+    bytes: null,
+    logprob,
+    rank: reportedRank,
+    rankCensored: censored,
+    rankBound: censored ? k : null,
+    topK: extra ? alternatives.length - 1 : alternatives.length,
+    alternatives,
+    isPrompt: true,
+    special: isSpecialTokenText(token),
+  };
 }
 
 /** Position 0 has no conditional: a row with a null logprob, its text from echo or other positions. */
@@ -167,7 +226,7 @@ function firstRow(
   if (token !== undefined && tokenIdFromPlaceholder(token) !== null) token = undefined;
   if (token === undefined && id !== null) {
     for (const dict of dicts) {
-      const entry = dict?.[String(id)];
+      const entry = dict?.[id];
       if (entry?.decoded_token != null) {
         token = entry.decoded_token;
         break;
@@ -191,22 +250,38 @@ function firstRow(
   };
 }
 
+/**
+ * A dict's entries as alternatives, most likely first (ties: lower reported rank first, then key
+ * order). JSON key order is lost in JS (integer-like keys iterate ascending), so order by value.
+ * A stable insertion sort: at most k + 1 entries, and no comparator closure per call.
+ */
 function alternativesOf(dict: Record<string, VllmLogprob>): Alternative[] {
-  const out: Alternative[] = [];
-  for (const key in dict) {
-    const entry = dict[key];
-    out.push({
+  const keys = Object.keys(dict);
+  const out: Alternative[] = new Array(keys.length);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i] as string;
+    const entry = dict[key] as VllmLogprob;
+    const alternative: Alternative = {
       tokenId: tokenIdFromKey(key),
       token: entry.decoded_token ?? `token_id:${key}`,
       logprob: cleanLogprob(entry.logprob),
       rank: entry.rank ?? null,
-    });
+    };
+    let j = i;
+    while (j > 0 && before(alternative, out[j - 1] as Alternative)) {
+      out[j] = out[j - 1] as Alternative;
+      j--;
+    }
+    out[j] = alternative;
   }
-  // JSON key order is lost in JS (integer-like keys iterate ascending), so order by value ourselves.
-  return out.sort(
-    (a, b) =>
-      (b.logprob ?? -Infinity) - (a.logprob ?? -Infinity) || (a.rank ?? Infinity) - (b.rank ?? Infinity),
-  );
+  return out;
+}
+
+function before(a: Alternative, b: Alternative): boolean {
+  const la = a.logprob ?? -Infinity;
+  const lb = b.logprob ?? -Infinity;
+  if (la !== lb) return la > lb;
+  return (a.rank ?? Infinity) < (b.rank ?? Infinity);
 }
 
 /**
@@ -214,20 +289,13 @@ function alternativesOf(dict: Record<string, VllmLogprob>): Alternative[] {
  * within them (rank < n ⇒ k = n) and the top-(n-1) plus the appended actual otherwise (rank > n ⇒
  * k = n - 1); rank = n or no rank fits either. k is the same at every position, so intersect.
  */
-function inferTopK(dicts: PromptLogprobs, ids: (number | null)[]): number {
-  let lo = 0;
-  let hi = Infinity;
-  let fewest = Infinity;
-  dicts.forEach((dict, position) => {
-    if (!dict) return;
-    const n = Object.keys(dict).length;
-    const id = ids[position];
-    const rank = id === null ? null : (dict[String(id)]?.rank ?? null);
-    lo = Math.max(lo, rank !== null && rank < n ? n : n - 1);
-    hi = Math.min(hi, rank !== null && rank > n ? n - 1 : n);
-    fewest = Math.min(fewest, n);
-  });
-  if (hi >= lo && Number.isFinite(hi)) return hi;
+function narrowTopK(bounds: TopKBounds, n: number, rank: number | null): void {
+  bounds.lo = Math.max(bounds.lo, rank !== null && rank < n ? n : n - 1);
+  bounds.hi = Math.min(bounds.hi, rank !== null && rank > n ? n - 1 : n);
+}
+
+function inferredTopK(bounds: TopKBounds, fewest: number): number {
+  if (bounds.hi >= bounds.lo && Number.isFinite(bounds.hi)) return bounds.hi;
   return Number.isFinite(fewest) ? fewest : 0;
 }
 

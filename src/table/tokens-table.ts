@@ -1,7 +1,7 @@
 import * as aq from "arquero";
 import { cumulativeLogprob } from "../core/corpus.js";
 import { entropyBounds, marginBits, probRatioToTop1 } from "../core/entropy.js";
-import { DEFAULT_GLTR_THRESHOLDS, gltrBucket } from "../core/gltr.js";
+import { DEFAULT_GLTR_THRESHOLDS, gltrBucketLabels } from "../core/gltr.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { DEFAULT_VOCABULARY_SIZE } from "../core/top-k-mass.js";
 
@@ -28,6 +28,11 @@ export interface TokensTableOptions {
  * tokensTable(result.rows).objects()[1].surprisal_bits
  */
 export function tokensTable(rows: readonly TokenLogprob[], options: TokensTableOptions = {}): Table {
+  return aq.table(tokenColumns(rows, options));
+}
+
+// The column loops live apart from `aq.table` so that their optimized code holds nothing else.
+function tokenColumns(rows: readonly TokenLogprob[], options: TokensTableOptions) {
   const thresholds = options.gltrThresholds ?? DEFAULT_GLTR_THRESHOLDS;
   const vocabularySize = options.vocabularySize ?? DEFAULT_VOCABULARY_SIZE;
   const cumulative = cumulativeLogprob(rows);
@@ -59,14 +64,18 @@ export function tokensTable(rows: readonly TokenLogprob[], options: TokensTableO
     surprisal_nats: new Array<number | null>(n),
     context_tokens: new Array<number | null>(n),
   };
-  rows.forEach((row, i) => {
+  const buckets = gltrBucketLabels(rows, thresholds);
+  const entropy = { vocabularySize };
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as TokenLogprob;
     const top1 = row.alternatives[0];
+    const logprob = row.logprob;
     columns.position[i] = row.position;
     columns.token_id[i] = row.tokenId;
     columns.token[i] = row.token;
-    columns.logprob[i] = row.logprob;
-    columns.prob[i] = row.logprob === null ? null : Math.exp(row.logprob);
-    columns.surprisal_bits[i] = row.logprob === null ? null : -row.logprob / Math.LN2;
+    columns.logprob[i] = logprob;
+    columns.prob[i] = logprob === null ? null : Math.exp(logprob);
+    columns.surprisal_bits[i] = logprob === null ? null : -logprob / Math.LN2;
     columns.rank[i] = row.rank;
     columns.rank_censored[i] = row.rankCensored;
     columns.top_k[i] = row.topK;
@@ -76,8 +85,8 @@ export function tokensTable(rows: readonly TokenLogprob[], options: TokensTableO
     columns.top1_logprob[i] = top1 ? top1.logprob : null;
     columns.char_start[i] = row.charStart;
     columns.char_end[i] = row.charEnd;
-    const bounds = entropyBounds(row, { vocabularySize });
-    columns.gltr_bucket[i] = gltrBucket(row, thresholds).label;
+    const bounds = entropyBounds(row, entropy);
+    columns.gltr_bucket[i] = buckets[i] as string;
     columns.p_over_top1[i] = probRatioToTop1(row);
     columns.margin_bits[i] = marginBits(row);
     columns.entropy_topk_bits[i] = bounds ? bounds.topKBits : null;
@@ -85,10 +94,10 @@ export function tokensTable(rows: readonly TokenLogprob[], options: TokensTableO
     columns.entropy_upper_bits[i] = bounds ? bounds.upperBits : null;
     columns.missing_mass[i] = bounds ? bounds.missingMass : null;
     columns.cumulative_logprob[i] = cumulative[i] ?? null;
-    columns.surprisal_nats[i] = row.logprob === null ? null : -row.logprob;
+    columns.surprisal_nats[i] = logprob === null ? null : -logprob;
     columns.context_tokens[i] = row.contextTokens ?? null;
-  });
-  return aq.table(columns);
+  }
+  return columns;
 }
 
 /**
@@ -99,25 +108,35 @@ export function tokensTable(rows: readonly TokenLogprob[], options: TokensTableO
  * alternativesTable(result.rows).filter((d) => d.position === 3).objects()
  */
 export function alternativesTable(rows: readonly TokenLogprob[]): Table {
+  return aq.table(alternativeColumns(rows));
+}
+
+function alternativeColumns(rows: readonly TokenLogprob[]) {
+  let total = 0;
+  for (let i = 0; i < rows.length; i++) total += (rows[i] as TokenLogprob).alternatives.length;
   const columns = {
-    position: [] as number[],
-    rank: [] as (number | null)[],
-    token_id: [] as (number | null)[],
-    token: [] as string[],
-    logprob: [] as (number | null)[],
-    prob: [] as (number | null)[],
-    is_actual: [] as boolean[],
+    position: new Array<number>(total),
+    rank: new Array<number | null>(total),
+    token_id: new Array<number | null>(total),
+    token: new Array<string>(total),
+    logprob: new Array<number | null>(total),
+    prob: new Array<number | null>(total),
+    is_actual: new Array<boolean>(total),
   };
-  for (const row of rows) {
-    for (const alt of row.alternatives) {
-      columns.position.push(row.position);
-      columns.rank.push(alt.rank);
-      columns.token_id.push(alt.tokenId);
-      columns.token.push(alt.token);
-      columns.logprob.push(alt.logprob);
-      columns.prob.push(alt.logprob === null ? null : Math.exp(alt.logprob));
-      columns.is_actual.push(alt.tokenId !== null ? alt.tokenId === row.tokenId : alt.token === row.token);
+  let at = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i] as TokenLogprob;
+    const alternatives = row.alternatives;
+    for (let j = 0; j < alternatives.length; j++, at++) {
+      const alt = alternatives[j] as TokenLogprob["alternatives"][number];
+      columns.position[at] = row.position;
+      columns.rank[at] = alt.rank;
+      columns.token_id[at] = alt.tokenId;
+      columns.token[at] = alt.token;
+      columns.logprob[at] = alt.logprob;
+      columns.prob[at] = alt.logprob === null ? null : Math.exp(alt.logprob);
+      columns.is_actual[at] = alt.tokenId !== null ? alt.tokenId === row.tokenId : alt.token === row.token;
     }
   }
-  return aq.table(columns);
+  return columns;
 }
