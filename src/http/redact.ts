@@ -18,8 +18,8 @@ export function registerSecret(secret: string | undefined): void {
 
 /**
  * Removes a secret from text that may echo it (server error bodies that repeat request headers,
- * error causes): the secret itself, its URL-encoded and JSON-escaped forms and its base64 (at any
- * alignment, as inside `Basic …` or a base64 dump of the headers), plus every key registered with
+ * error causes): the secret itself, its URL-encoded, JSON-escaped and hex forms and its base64 (at
+ * any alignment, as inside `Basic …` or a base64 dump of the headers), plus every key registered with
  * `registerSecret`. Also masks any `Bearer …` or `Basic …` credential.
  *
  * @example
@@ -61,7 +61,14 @@ function secretForms(secret: string): string[] {
   let forms = formsCache.get(secret);
   if (forms) return forms;
   const bytes = Buffer.from(secret, "utf8");
-  const candidates = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
+  const hex = bytes.toString("hex");
+  const candidates = new Set([
+    secret,
+    encodeURIComponent(secret),
+    JSON.stringify(secret).slice(1, -1),
+    hex,
+    hex.toUpperCase(),
+  ]);
   for (let offset = 0; offset < 3; offset++) {
     // The characters that depend only on the key's bytes, whatever comes before or after it.
     const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString("base64");
