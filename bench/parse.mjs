@@ -111,8 +111,16 @@ function openAIChatBody(engine, tokenizer, textIds, random) {
     let logprob = query.logprob;
     if (random() >= 1 / 30 && top.length > 0) {
       const mass = top.reduce((s, t) => s + Math.exp(t.logprob), 0);
-      let u = random() * mass;
-      const pick = top.find((t) => (u -= Math.exp(t.logprob)) <= 0) ?? top[top.length - 1];
+      const u = random() * mass;
+      let pick = top[top.length - 1];
+      let below = 0;
+      for (const t of top) {
+        below += Math.exp(t.logprob);
+        if (u <= below) {
+          pick = t;
+          break;
+        }
+      }
       id = pick.id;
       logprob = pick.logprob;
     }
