@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import { BATCH_USAGE, batchCommand } from "./cli-batch.js";
 import { connect } from "./client/connect.js";
 import { reportHtml } from "./display/report.js";
 import { summaryLine } from "./display/result-html.js";
@@ -19,7 +20,8 @@ const USAGE = `Usage:
       Score one text per line with a progress bar; results stream to a JSON-lines file.
   logprob-lab report "text" -o report.html [--top-k 5] [--title T] [--rows 2000] [--surprising 10]
       Write a self-contained HTML report that opens offline: summary, surprisal chart, the token
-      table (the first --rows positions) and the alternatives at the --surprising most surprising tokens.`;
+      table (the first --rows positions) and the alternatives at the --surprising most surprising tokens.
+${BATCH_USAGE}`;
 
 /**
  * The `logprob-lab` command line; returns the exit code.
@@ -37,6 +39,8 @@ export async function main(argv: string[]): Promise<number> {
         return await scoreCommand(rest);
       case "report":
         return await reportCommand(rest);
+      case "batch":
+        return await batchCommand(rest);
       case undefined:
       case "help":
       case "--help":

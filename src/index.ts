@@ -9,6 +9,12 @@ export {
   type ReadBatchOptions,
   readBatchResults,
 } from "./client/batch/read-batch-results.js";
+export {
+  type BatchRunProgress,
+  type BatchRunReport,
+  type RunBatchOptions,
+  runBatch,
+} from "./client/batch/run-batch.js";
 // Connecting and asking
 export { type ConnectOptions, connect } from "./client/connect.js";
 export type { Provider } from "./client/endpoint-config.js";
@@ -92,5 +98,6 @@ export type { PaletteName } from "./plot/palette.js";
 export type { HasRows, SurprisalOptions } from "./plot/surprisal.js";
 export type { ChatMessage } from "./providers/chat-request-schema.js";
 export type { Dialect } from "./providers/parsed-sequence.js";
+export { RAW_TEXT_CHAT_TEMPLATE } from "./providers/vllm-chat-prompt.js";
 export { LogprobResult, type ResultSource, type ResultSummary } from "./result.js";
 export type { Table } from "./table/tokens-table.js";

@@ -1,4 +1,5 @@
 import type { ChatMessage, ChatRequest } from "../providers/chat-request-schema.js";
+import { RAW_TEXT_CHAT_TEMPLATE } from "../providers/vllm-chat-prompt.js";
 import { ApiError } from "./api-error.js";
 import { chatLogprobEntry } from "./chat-logprobs.js";
 import { renderLlama3Chat } from "./chat-template.js";
@@ -62,10 +63,13 @@ export function planChat(engine: Engine, request: ChatRequest): ChatPlan {
   if (request.continue_final_message && request.add_generation_prompt) {
     throw new ApiError(400, "Cannot set both `continue_final_message` and `add_generation_prompt` to True.");
   }
-  if (request.chat_template) {
+  // Only the raw pass-through template is trusted (batch files exported with endpoint "chat"); any
+  // other request template is refused, as vLLM refuses them without --trust-request-chat-template.
+  const rawText = request.chat_template === RAW_TEXT_CHAT_TEMPLATE;
+  if (request.chat_template && !rawText) {
     throw new ApiError(
       400,
-      "The embedded server renders only the Llama 3 chat template; leave `chat_template` unset.",
+      `Chat template is passed with request, but the embedded server renders only the Llama 3 chat template and the pass-through template ${JSON.stringify(RAW_TEXT_CHAT_TEMPLATE)}. Refused request with untrusted chat template; leave \`chat_template\` unset.`,
       "chat_template",
     );
   }
@@ -77,10 +81,13 @@ export function planChat(engine: Engine, request: ChatRequest): ChatPlan {
   }
   const addGenerationPrompt = request.add_generation_prompt ?? !request.continue_final_message;
   const messages = request.messages.map((m, i) => ({ role: m.role, content: messageText(m, i) }));
-  const rendered = renderLlama3Chat(messages, {
-    addGenerationPrompt,
-    continueFinalMessage: request.continue_final_message ?? false,
-  });
+  // The pass-through template renders bos_token as its text, read back as the BOS id below.
+  const rendered = rawText
+    ? `<|begin_of_text|>${messages[0]!.content}`
+    : renderLlama3Chat(messages, {
+        addGenerationPrompt,
+        continueFinalMessage: request.continue_final_message ?? false,
+      });
   const ids = [...(request.add_special_tokens ? [tokenizer.bos] : []), ...tokenizer.encode(rendered)];
   const maxParam = request.max_completion_tokens != null ? "max_completion_tokens" : "max_tokens";
   const requestedMax = request.max_completion_tokens ?? request.max_tokens;

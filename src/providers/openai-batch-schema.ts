@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { chatRequestSchema } from "./chat-request-schema.js";
 import { completionRequestSchema } from "./vllm-schema.js";
 
 /**
@@ -9,13 +10,14 @@ import { completionRequestSchema } from "./vllm-schema.js";
 
 /**
  * One line of a batch input file: `{ custom_id, method: "POST", url, body }`, the body exactly
- * what would be POSTed to `url`.
+ * what would be POSTed to `url`: a `/v1/completions` body (`prompt`) or a `/v1/chat/completions`
+ * one (`messages`).
  */
 export const batchRequestLineSchema = z.object({
   custom_id: z.string().min(1),
   method: z.literal("POST"),
-  url: z.string(),
-  body: completionRequestSchema,
+  url: z.string().startsWith("/"),
+  body: z.union([completionRequestSchema, chatRequestSchema]),
 });
 
 /** The error of a failed line: OpenAI's `{ code, message }`, or vLLM's message string (or error body). */
@@ -65,3 +67,17 @@ export type BatchRequestLine = z.infer<typeof batchRequestLineSchema>;
  * const line: BatchOutputLine = batchOutputLineSchema.parse(JSON.parse(text));
  */
 export type BatchOutputLine = z.infer<typeof batchOutputLineSchema>;
+
+/**
+ * A batch input line as a runner reads it: the body is only required to be a JSON object, and is
+ * sent as it stands (`batchRequestLineSchema` checks it as a scoring body).
+ *
+ * @example
+ * batchRunLineSchema.parse({ custom_id: "a", method: "POST", url: "/v1/embeddings", body: { input: "x" } })
+ */
+export const batchRunLineSchema = z.object({
+  custom_id: z.string().min(1),
+  method: z.literal("POST"),
+  url: z.string().startsWith("/"),
+  body: z.record(z.string(), z.unknown()),
+});

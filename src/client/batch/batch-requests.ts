@@ -1,5 +1,6 @@
 import { UsageError } from "../../errors.js";
 import type { BatchRequestLine } from "../../providers/openai-batch-schema.js";
+import { chatPromptLogprobsRequest } from "../../providers/vllm-chat-prompt.js";
 import { promptLogprobsRequest } from "../../providers/vllm-completions.js";
 
 /**
@@ -15,6 +16,14 @@ export interface BatchRequestOptions {
   topK?: number;
   /** The `custom_id` of the text at `index` (default `text-<index>`); must be unique in the file. */
   customId?: (index: number, text: string) => string;
+  /**
+   * Which route the lines call (default `"completions"`): `/v1/completions` with `prompt`, or
+   * `"chat"`: `/v1/chat/completions` with the text as the one message and a pass-through
+   * `chat_template` (`chatPromptLogprobsRequest`), the form `vllm run-batch` accepts. Both score the
+   * same tokens (BOS + the text). vLLM ≥ 0.11 refuses a request `chat_template` unless started with
+   * `--trust-request-chat-template`.
+   */
+  endpoint?: "completions" | "chat";
 }
 
 /**
@@ -34,10 +43,11 @@ export const defaultCustomId = (index: number): string => `text-${index}`;
  * read lazily, one line made per text. A batch scores each text in one request, so each must fit
  * the model's context (`lab.score` slides windows over longer texts).
  *
- * Which executors accept `/v1/completions` lines: OpenAI-Batch-compatible services that serve
- * completions with vLLM's `prompt_logprobs` (a batch runner in front of a vLLM server, such as
- * LiteLLM's, or the `runBatch` loop of your own). vLLM's own `vllm run-batch` reads this file
- * format but serves only `/v1/chat/completions`, embeddings, score and rerank lines.
+ * Which executors accept `/v1/completions` lines: `runBatch` / `logprob-lab batch run` against vLLM
+ * servers, or another OpenAI-Batch-compatible runner in front of vLLM (such as LiteLLM's). vLLM's
+ * own `vllm run-batch` serves only `/v1/chat/completions` (and embeddings, score, rerank) lines:
+ * export with `endpoint: "chat"` for it; its chat server must trust request chat templates
+ * (`--trust-request-chat-template`, vLLM ≥ 0.11).
  *
  * @example
  * for await (const line of batchRequests(["The cat sat.", "A dog ran."], { model: "llama-8b" })) {
@@ -52,6 +62,10 @@ export async function* batchRequests(
     throw new UsageError('batchRequests needs the model to name in every request: { model: "llama-8b" }.');
   }
   const topK = options.topK ?? 5;
+  const endpoint = options.endpoint ?? "completions";
+  if (endpoint !== "completions" && endpoint !== "chat") {
+    throw new UsageError(`endpoint must be "completions" or "chat", got ${JSON.stringify(endpoint)}.`);
+  }
   const customId = options.customId ?? defaultCustomId;
   const seen = new Set<string>();
   let index = 0;
@@ -64,12 +78,20 @@ export async function* batchRequests(
       throw new UsageError(`custom_id ${JSON.stringify(id)} of text ${index} is empty or not unique.`);
     }
     seen.add(id);
-    yield {
-      custom_id: id,
-      method: "POST",
-      url: "/v1/completions",
-      body: promptLogprobsRequest(text, { model: options.model, topK }),
-    };
+    const model = options.model;
+    yield endpoint === "chat"
+      ? {
+          custom_id: id,
+          method: "POST",
+          url: "/v1/chat/completions",
+          body: chatPromptLogprobsRequest(text, { model, topK }),
+        }
+      : {
+          custom_id: id,
+          method: "POST",
+          url: "/v1/completions",
+          body: promptLogprobsRequest(text, { model, topK }),
+        };
     index++;
   }
 }

@@ -33,7 +33,7 @@ export interface BatchResults {
 
 /**
  * Loads an OpenAI-Batch / vLLM `run_batch` output file (path or content) into tables: each answered
- * line becomes a `LogprobResult` (parsed by the vLLM completions parser, actual tokens by id), each
+ * line becomes a `LogprobResult` (its prompt rows, actual tokens by id; completions or chat lines), each
  * failed line a typed error in `failures` (`HttpStatusError`, `ServerError`, or `ResponseShapeError`
  * for a line that cannot be read, such as a torn last line) — none is lost. Pass the input file as
  * `requests` to read each answer against its own prompt and k. For outputs too large to hold, iterate
@@ -41,7 +41,7 @@ export interface BatchResults {
  *
  * @example
  * await lab.exportBatch(texts, "batch-input.jsonl", { topK: 5 });
- * // … run it (an OpenAI-Batch-compatible runner for /v1/completions) into batch-output.jsonl …
+ * await runBatch("batch-input.jsonl", "batch-output.jsonl", { baseUrls: ["http://gpu1:8000/v1"] });
  * const batch = await loadBatchResults("batch-output.jsonl", { requests: "batch-input.jsonl" });
  * show(batch.summary); batch.results.get("text-3")?.summary.perplexity
  */

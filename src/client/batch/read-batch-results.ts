@@ -13,6 +13,7 @@ import {
   batchOutputLineSchema,
   batchRequestLineSchema,
 } from "../../providers/openai-batch-schema.js";
+import { parseVllmChatPrompt, RAW_TEXT_CHAT_TEMPLATE } from "../../providers/vllm-chat-prompt.js";
 import { parseVllmCompletion, VLLM_DIALECT } from "../../providers/vllm-completions.js";
 import type { LogprobResult } from "../../result.js";
 import { toResult } from "../logprob-stream.js";
@@ -60,8 +61,9 @@ export interface ReadBatchOptions {
 /**
  * Reads an OpenAI-Batch / vLLM `run_batch` output file line by line — `{ id, custom_id, response:
  * { status_code, request_id, body }, error }` — and yields one `BatchOutcome` per line, each body
- * parsed by the vLLM completions parser (`prompt_logprobs` with `prompt_token_ids`, actual tokens
- * by id). Nothing is thrown for a bad line: its typed error is yielded with its line number. Memory
+ * parsed into its prompt rows (`prompt_logprobs` with `prompt_token_ids`, actual tokens by id): per
+ * choice for `/v1/completions` answers, at the top level for `/v1/chat/completions` ones (lines
+ * exported with `endpoint: "chat"`), the same rows either way. Nothing is thrown for a bad line: its typed error is yielded with its line number. Memory
  * holds one line at a time (plus the requests' prompts when `requests` is given). `source` is a
  * file path, or the file's content when it starts with `{` or holds a newline.
  *
@@ -114,15 +116,24 @@ function outcomeOf(
   if (failure) return { customId, line, error: failure };
   const request = requests?.get(customId);
   try {
-    const sequence = parseVllmCompletion(entry.response?.body, {
-      prompt: request?.prompt,
-      topK: request?.topK,
-      includeGenerated: false,
-    });
-    return { customId, line, result: toResult({ ...sequence, dialect: VLLM_DIALECT }) };
+    const body = entry.response?.body;
+    const options = { prompt: request?.prompt, topK: request?.topK };
+    const sequence = isChatCompletion(body)
+      ? parseVllmChatPrompt(body, options)
+      : { ...parseVllmCompletion(body, { ...options, includeGenerated: false }), dialect: VLLM_DIALECT };
+    return { customId, line, result: toResult(sequence) };
   } catch (error) {
     return { customId, line, error: error as LogprobLabError };
   }
+}
+
+/** A chat completion body (`/v1/chat/completions` lines, read from the top-level `prompt_logprobs`). */
+function isChatCompletion(body: unknown): boolean {
+  if (typeof body !== "object" || body === null) return false;
+  const { object, choices } = body as { object?: unknown; choices?: unknown };
+  if (object === "chat.completion") return true;
+  const first = Array.isArray(choices) ? (choices[0] as { message?: unknown } | undefined) : undefined;
+  return typeof first === "object" && first !== null && "message" in first;
 }
 
 /** The typed error of a failed line, or undefined when it carries an answer. */
@@ -193,8 +204,13 @@ async function requestPrompts(
       });
     }
     const { custom_id, body } = parsed.data;
-    if (typeof body.prompt === "string") {
-      prompts.set(custom_id, { prompt: body.prompt, topK: body.prompt_logprobs ?? undefined });
+    const topK = body.prompt_logprobs ?? undefined;
+    if ("prompt" in body && typeof body.prompt === "string") {
+      prompts.set(custom_id, { prompt: body.prompt, topK });
+    } else if ("messages" in body && body.chat_template === RAW_TEXT_CHAT_TEMPLATE) {
+      // The pass-through template scores the first message's text as it is.
+      const content = body.messages[0]?.content;
+      if (typeof content === "string") prompts.set(custom_id, { prompt: content, topK });
     }
   }
   return prompts;
