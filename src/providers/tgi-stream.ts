@@ -1,3 +1,4 @@
+import { ResponseShapeError } from "../errors.js";
 import { GeneratedStreamParser } from "./generated-stream-parser.js";
 import type { StreamParser } from "./parsed-sequence.js";
 import { tgiGeneratedRow } from "./tgi-rows.js";
@@ -28,6 +29,13 @@ export function tgiStyleStreamParser(dialect: "tgi" | "devup", options: TgiStrea
     (payload, seen) => {
       const event = validate(tgiStreamEventSchema, payload, dialect);
       const done = event.generated_text !== null && event.generated_text !== undefined;
+      // Every event carries a token or ends the stream; one that does neither is no event of this
+      // dialect, and skipping it would silently drop a token from the result.
+      if (!event.token && !done)
+        throw new ResponseShapeError(
+          `an event ${where} has neither a token nor the final generated_text: ${JSON.stringify(payload).slice(0, 120)}`,
+          { dialect, path: "token" },
+        );
       return {
         rows: event.token ? [tgiGeneratedRow(event.token, event.top_tokens, seen)] : [],
         done,

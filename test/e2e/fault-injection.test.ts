@@ -50,6 +50,8 @@ interface Planned {
   kind: Kind;
   cancel: Cancel;
   text: string;
+  /** The fault of its first HTTP request, chosen rather than drawn (see `plan`). */
+  first?: Fault;
 }
 
 const KINDS: [Kind, number][] = [
@@ -103,6 +105,7 @@ const STREAM_FAULTS: [Fault, number][] = [
   ["sse-cut", 4],
   ["sse-cut-boundary", 2],
   ["error-200", 1],
+  ["wrong-shape", 2],
   ["error-event", 4],
   ["malformed", 2],
   ["nan", 2],
@@ -129,9 +132,19 @@ function pick<T>(weights: [T, number][], r: number): T {
   return weights[weights.length - 1]![0];
 }
 
+/**
+ * The requests: first one of every kind with every fault that kind can meet (so that no pairing is
+ * left to chance), the rest of random kinds with random faults; a few are cancelled.
+ */
 function plan(seed: number): Planned[] {
   const random = rng(seed);
+  const pairs = KINDS.flatMap(([kind]) =>
+    (STREAMING.has(kind) ? STREAM_FAULTS : JSON_FAULTS).map(([first]) => ({ kind, first })),
+  );
   return Array.from({ length: REQUESTS }, (_, id) => {
+    const text = `[#${id}] ${TEXTS[Math.floor(random() * TEXTS.length)]}`;
+    const pair = pairs[id];
+    if (pair) return { id, kind: pair.kind, cancel: "none", text, first: pair.first };
     const kind = pick(KINDS, random());
     const c = random() / CANCEL_RATE;
     const cancel: Cancel =
@@ -142,7 +155,7 @@ function plan(seed: number): Planned[] {
           : STREAMING.has(kind) && c < 0.6
             ? "break"
             : "abort";
-    return { id, kind, cancel, text: `[#${id}] ${TEXTS[Math.floor(random() * TEXTS.length)]}` };
+    return { id, kind, cancel, text };
   });
 }
 
@@ -159,6 +172,8 @@ function decider(planned: Planned[]) {
     if (cancel === "abort" && info.stream && abortsBeforeHeaders(info.id))
       return info.index === 0 ? "stall-headers" : "none";
     if (cancel !== "none") return info.index === 0 ? "drip" : "none";
+    const first = planned[info.id]?.first;
+    if (first && info.index === 0) return first;
     const random = rng(SEED ^ Math.imul(info.id + 1, 0x9e3779b1) ^ Math.imul(info.index + 1, 0x85ebca6b));
     if (random() >= FAULT_RATE) return "none";
     const faults = info.stream

@@ -256,6 +256,16 @@ describe("createTgiStreamParser", () => {
     expect(error.serverMessage).toContain("CUDA out of memory");
     expect(error.partial.map((r: { token: string }) => r.token)).toEqual([" le"]);
   });
+
+  it("an event with neither a token nor the final generated_text is a shape error, never a dropped token", () => {
+    for (const parser of [createTgiStreamParser(), createDevupStreamParser()]) {
+      const [first] = ssePayloads("tgi/generate-stream.sse");
+      parser.push(first);
+      const error = thrown(() => parser.push({ unexpected: "not this dialect's shape" }));
+      expect(error).toBeInstanceOf(ResponseShapeError);
+      expect(error.path).toBe("token");
+    }
+  });
 });
 
 describe("DEVUP / DeepInfra native", () => {
