@@ -243,14 +243,11 @@ function chatRows(
   return rows;
 }
 
-/** An alternative with what is needed to match it to the sampled token. */
-interface Listed {
-  alternative: Alternative;
-  bytes: readonly number[] | null;
-  raw: number | null;
-  /** Where the server put it: vLLM puts the sampled token first, OpenAI the most likely. */
-  wireIndex: number;
-}
+/**
+ * Where each listed alternative (in `listed` order) was on the wire: vLLM puts the sampled token
+ * first, OpenAI the most likely. Scratch space for `chatRow`, which runs to completion per row.
+ */
+let wireAt = new Int32Array(64);
 
 function chatRow(
   entry: ChatTokenLogprob,
@@ -267,8 +264,9 @@ function chatRow(
   const listed = dedupe(wire);
   const n = listed.length;
   const alternatives = rankedAlternatives(listed);
-  const actual = findSampled(listed, entry, placeholderId);
-  if (actual && actual.alternative.tokenId === null) actual.alternative.tokenId = tokenId;
+  const at = findSampled(listed, wire, entry, placeholderId);
+  const actual = at < 0 ? undefined : (listed[at] as Alternative);
+  if (actual && actual.tokenId === null) actual.tokenId = tokenId;
 
   let rank: number | null = null;
   let censored = false;
@@ -282,28 +280,21 @@ function chatRow(
     // Something listed is less likely: then all more likely tokens are listed.
     let lessLikely = false;
     for (let i = 0; i < n; i++) {
-      const other = listed[i] as Listed;
-      const lp = other.alternative.logprob;
+      const other = listed[i] as Alternative;
+      const lp = other.logprob;
       if (lp !== null && lp > logprob) derived++;
       if (other !== actual && (lp === null || lp < logprob)) lessLikely = true;
     }
     // Exact when something listed is less likely, when the list is a true top-k (OpenAI; or a
     // server that did not put the sampled token first), or when too little probability is left
     // for an unlisted token to be more likely.
-    const exact =
-      lessLikely ||
-      trueTopK ||
-      actual.wireIndex !== 0 ||
-      unlistedCannotOutrank(
-        listed.map((o) => o.alternative),
-        logprob,
-      );
+    const exact = lessLikely || trueTopK || wireAt[at] !== 0 || unlistedCannotOutrank(listed, logprob);
     if (exact) {
       rank = derived;
     } else {
       // vLLM lists the sampled token first, then the top-1..k-1 when it is outside the top-k:
       // the least likely of the list may rank anywhere from `derived` down.
-      actual.alternative.rank = null;
+      actual.rank = null;
       censored = derived > 1;
       bound = censored ? derived - 1 : null;
     }
@@ -331,10 +322,10 @@ function chatRow(
  * The listed alternatives most likely first (stable: ties keep the server's order; unknown last),
  * each ranked by its value: 1 + how many listed are strictly more likely (ties share a rank).
  */
-function rankedAlternatives(listed: readonly Listed[]): Alternative[] {
+function rankedAlternatives(listed: readonly Alternative[]): Alternative[] {
   const out: Alternative[] = new Array(listed.length);
   for (let i = 0; i < listed.length; i++) {
-    const alternative = (listed[i] as Listed).alternative;
+    const alternative = listed[i] as Alternative;
     const value = alternative.logprob ?? -Infinity;
     let j = i;
     while (j > 0 && ((out[j - 1] as Alternative).logprob ?? -Infinity) < value) {
@@ -355,32 +346,29 @@ function rankedAlternatives(listed: readonly Listed[]): Alternative[] {
 /**
  * The alternatives as listed, exact repeats dropped: the same id (`token_id:N`), or the same text,
  * bytes and logprob (as their JSON: NaN, ±Infinity and null alike). Different tokens may share a
- * text (e.g. two partial-UTF-8 tokens shown as "�"), so text alone does not make a repeat.
+ * text (e.g. two partial-UTF-8 tokens shown as "�"), so text alone does not make a repeat. Where
+ * each came from on the wire goes to `wireAt`.
  */
-function dedupe(wire: readonly ChatTopLogprob[]): Listed[] {
-  const out: Listed[] = [];
-  for (let wireIndex = 0; wireIndex < wire.length; wireIndex++) {
-    const top = wire[wireIndex] as ChatTopLogprob;
+function dedupe(wire: readonly ChatTopLogprob[]): Alternative[] {
+  if (wire.length > wireAt.length) wireAt = new Int32Array(2 * wire.length);
+  const out: Alternative[] = [];
+  for (let w = 0; w < wire.length; w++) {
+    const top = wire[w] as ChatTopLogprob;
     const id = tokenIdFromPlaceholder(top.token);
-    const bytes = top.bytes ?? null;
     let repeat = false;
     for (let i = 0; i < out.length && !repeat; i++) {
-      const seen = out[i] as Listed;
-      const seenId = seen.alternative.tokenId;
+      const seenId = (out[i] as Alternative).tokenId;
+      const seen = wire[wireAt[i] as number] as ChatTopLogprob;
       repeat =
         id !== null || seenId !== null
           ? id === seenId
-          : seen.alternative.token === top.token &&
-            sameJsonBytes(seen.bytes, bytes) &&
-            sameJsonNumber(seen.raw, top.logprob);
+          : seen.token === top.token &&
+            sameJsonBytes(seen.bytes ?? null, top.bytes ?? null) &&
+            sameJsonNumber(seen.logprob, top.logprob);
     }
     if (repeat) continue;
-    out.push({
-      alternative: { tokenId: id, token: top.token, logprob: cleanLogprob(top.logprob), rank: null },
-      bytes,
-      raw: top.logprob,
-      wireIndex,
-    });
+    wireAt[out.length] = w;
+    out.push({ tokenId: id, token: top.token, logprob: cleanLogprob(top.logprob), rank: null });
   }
   return out;
 }
@@ -398,25 +386,34 @@ function sameJsonNumber(a: number | null, b: number | null): boolean {
   return aNull || bNull ? aNull && bNull : a === b;
 }
 
-/** The listed alternative that is the sampled token: by id, else by text and bytes, nearest logprob. */
-function findSampled(listed: Listed[], entry: ChatTokenLogprob, id: number | null): Listed | undefined {
-  let first: Listed | undefined;
+/**
+ * Which listed alternative is the sampled token (its index, or -1): by id, else by text and bytes,
+ * the nearest logprob among several.
+ */
+function findSampled(
+  listed: readonly Alternative[],
+  wire: readonly ChatTopLogprob[],
+  entry: ChatTokenLogprob,
+  id: number | null,
+): number {
+  let first = -1;
   let count = 0;
-  let sameLogprob: Listed | undefined;
+  let sameLogprob = -1;
   const entryBytes = entry.bytes ?? null;
   for (let i = 0; i < listed.length; i++) {
-    const o = listed[i] as Listed;
+    const alternative = listed[i] as Alternative;
+    const top = wire[wireAt[i] as number] as ChatTopLogprob;
     const matches =
-      id !== null && o.alternative.tokenId !== null
-        ? o.alternative.tokenId === id
-        : o.alternative.token === entry.token && sameBytes(o.bytes, entryBytes);
+      id !== null && alternative.tokenId !== null
+        ? alternative.tokenId === id
+        : alternative.token === entry.token && sameBytes(top.bytes ?? null, entryBytes);
     if (!matches) continue;
     count++;
-    first ??= o;
-    if (sameLogprob === undefined && o.raw === entry.logprob) sameLogprob = o;
+    if (first < 0) first = i;
+    if (sameLogprob < 0 && top.logprob === entry.logprob) sameLogprob = i;
   }
   if (count <= 1 || id !== null) return first;
-  return sameLogprob ?? first;
+  return sameLogprob >= 0 ? sameLogprob : first;
 }
 
 function sameBytes(a: readonly number[] | null, b: readonly number[] | null): boolean {
