@@ -118,7 +118,8 @@ const STREAM_TOKEN = `data: ${JSON.stringify({
   ],
 })}\n\n`;
 
-function handle(req: IncomingMessage, res: ServerResponse): void {
+/** Answers one request as its mode (the first path segment) says; the value is ignored. */
+function handle(req: IncomingMessage, res: ServerResponse): unknown {
   const mode = (req.url ?? "/").split("/")[1];
   const auth = String(req.headers.authorization ?? "");
   const key = auth.replace(/^Bearer /, "");
@@ -161,17 +162,18 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     case "ok-error":
       return send(res, 200, JSON.stringify({ error: { message: `your headers: ${headerDump(req)}` } }));
     case "not-json":
-      // The key straddles the 120th character, where an error message quoting the body is cut.
-      return send(res, 200, `${"x".repeat(100)}${key} ${headerDump(req)}`, "text/plain");
+      // The key straddles the 120th character, where an error message quoting the body is cut:
+      // 17 of its random characters before the cut.
+      return send(res, 200, `${"x".repeat(90)}${key} ${headerDump(req)}`, "text/plain");
     case "stream-error":
       rawBodies.push(auth);
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(STREAM_TOKEN);
-      return void res.end(`data: ${JSON.stringify({ error: { message: `stream failed for ${auth}` } })}\n\n`);
+      return res.end(`data: ${JSON.stringify({ error: { message: `stream failed for ${auth}` } })}\n\n`);
     case "stream-event-error":
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(STREAM_TOKEN);
-      return void res.end(
+      return res.end(
         `event: error\ndata: ${JSON.stringify({ error: { message: `bad key ${key}`, type: key } })}\n\n`,
       );
     case "stream-json":
@@ -179,9 +181,9 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
     case "stream-reset":
       res.writeHead(200, { "content-type": "text/event-stream" });
       res.write(STREAM_TOKEN);
-      return void setTimeout(() => req.socket.destroy(), 20);
+      return setTimeout(() => req.socket.destroy(), 20);
     case "reset":
-      return void req.socket.destroy();
+      return req.socket.destroy();
     case "timeout":
       return; // never answers; the client's deadline fires
     default:

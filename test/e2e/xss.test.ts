@@ -179,6 +179,10 @@ const batchResults = batches.map((indices, b) => fromResponse(vllmBody(indices, 
 
 // --- the browser ---
 
+// Code run in the page (page.evaluate) sees the DOM; the test config has no DOM lib.
+declare const document: any;
+declare const window: any;
+
 let browser: Browser;
 let page: Page;
 let home: string;
@@ -253,7 +257,7 @@ async function render(
     const bundle = plotlySource();
     outputs = outputs.map(({ id, html }) => ({ id, html: html.split(bundle).join("") }));
     await page.evaluate((cells) => {
-      const nb = document.getElementById("nb") as HTMLElement;
+      const nb = document.getElementById("nb");
       nb.replaceChildren();
       for (const cell of cells) {
         const out = document.createElement("div");
@@ -274,17 +278,17 @@ async function render(
   );
   await page.waitForTimeout(50);
   return page.evaluate(async () => {
-    const w = window as unknown as { Plotly?: any };
-    const nodes = [...document.querySelectorAll<HTMLElement>("[data-out]")];
+    const w = window;
+    const nodes = [...document.querySelectorAll("[data-out]")];
     const outputs = nodes.length > 0 ? nodes : [document.body];
     const result: { id: string; text: string; hovers: number }[] = [];
     for (const out of outputs) {
-      const clone = out.cloneNode(true) as HTMLElement;
+      const clone = out.cloneNode(true);
       for (const el of clone.querySelectorAll("script,style")) el.remove();
       const parts = [clone.textContent ?? ""];
       for (const el of out.querySelectorAll("[title]")) parts.push(el.getAttribute("title") ?? "");
       let hovers = 0;
-      for (const gd of out.querySelectorAll<any>(".js-plotly-plot")) {
+      for (const gd of out.querySelectorAll(".js-plotly-plot")) {
         const calcdata: any[] = gd.calcdata ?? [];
         calcdata.forEach((trace, curveNumber) => {
           const data = gd._fullData[curveNumber];
