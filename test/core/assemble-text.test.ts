@@ -54,3 +54,15 @@ describe("assembleText: a text that starts with U+FEFF", () => {
     expect(rows.map((r) => text.slice(r.charStart, r.charEnd))).toEqual(["\uFEFF,", " where", ""]);
   });
 });
+
+describe("assembleText rows", () => {
+  it("carry every field of the input row, contextTokens only where it was set", () => {
+    const alternatives = [{ tokenId: 1, token: "a", logprob: -0.5, rank: 1 }];
+    const scored = { ...row("a", null), alternatives, contextTokens: 7 };
+    const { rows } = assembleText([scored, row("b", [98])]);
+    expect(rows[0]).toStrictEqual({ ...scored, charStart: 0, charEnd: 1 });
+    expect(rows[0]?.alternatives).toBe(alternatives);
+    expect(rows[1]).toStrictEqual({ ...row("b", [98]), charStart: 1, charEnd: 2 });
+    expect("contextTokens" in (rows[1] as object)).toBe(false);
+  });
+});

@@ -2,6 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { entropyBounds, marginBits, probRatioToTop1 } from "../../src/core/entropy.js";
 import { summarize } from "../../src/core/summary.js";
+import { inRankedTop, type TopKRow, topKMass } from "../../src/core/top-k-mass.js";
 import { tokenRow } from "../fixtures/rows.js";
 import { entropyBits, truncate, truncatedDistribution } from "./random-distribution.js";
 
@@ -85,5 +86,75 @@ describe("marginBits and probRatioToTop1", () => {
     expect(probRatioToTop1(truncate([0.6, 0.4], 1, 1, "unlisted").row)).toBeCloseTo(0.4 / 0.6, 12);
     expect(probRatioToTop1({ ...row, logprob: null })).toBeNull();
     expect(probRatioToTop1(tokenRow({ rank: 3 }))).toBeNull();
+  });
+});
+
+/** entropyBounds as it was written on top of topKMass (one object per known token), the reference. */
+function referenceBounds(row: TopKRow, vocabularySize: number) {
+  const mass = topKMass(row, vocabularySize);
+  if (!mass) return null;
+  const { known, missingMass: m, remainingCount: R, cap: c } = mass;
+  const plog2p = (p: number) => (p > 0 ? -p * Math.log2(p) : 0);
+  const hKnown = known.reduce((h, k) => h + plog2p(k.p), 0);
+  const top = known.filter((k) => !k.outsideTop);
+  const topSum = top.reduce((s, k) => s + k.p, 0);
+  const topKBits = top.length > 0 && topSum > 0 ? top.reduce((h, k) => h + plog2p(k.p / topSum), 0) : null;
+  if (m <= 0) return { topKBits, lowerBits: hKnown, upperBits: hKnown, missingMass: 0 };
+  const upperTail = m * Math.log2(R / m);
+  const full = Math.floor(m / c);
+  const rest = Math.max(0, m - full * c);
+  const lowerTail = full + (rest > 0 ? 1 : 0) > R ? upperTail : full * plog2p(c) + plog2p(rest);
+  return {
+    topKBits,
+    lowerBits: hKnown + Math.min(lowerTail, upperTail),
+    upperBits: hKnown + upperTail,
+    missingMass: m,
+  };
+}
+
+describe("entropyBounds, marginBits and probRatioToTop1 without per-alternative objects", () => {
+  it("give exactly the numbers of the topKMass / sorted-list forms, ties, nulls and censoring included", () => {
+    const logprob = fc.oneof(
+      fc.constant(null),
+      fc.constantFrom(-0.1, -0.7, -2.3),
+      fc.double({ min: -30, max: 0, noNaN: true }),
+    );
+    const alternative = fc.record({
+      tokenId: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 6 })),
+      token: fc.constantFrom("a", "b", "c"),
+      logprob,
+      rank: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 30 })),
+    });
+    const row = fc.record({
+      tokenId: fc.oneof(fc.constant(null), fc.integer({ min: 0, max: 6 })),
+      token: fc.constantFrom("a", "b", "c"),
+      logprob,
+      rank: fc.oneof(fc.constant(null), fc.integer({ min: 1, max: 30 })),
+      rankCensored: fc.boolean(),
+      topK: fc.integer({ min: 0, max: 6 }),
+      alternatives: fc.array(alternative, { maxLength: 70 }),
+    });
+    fc.assert(
+      fc.property(row, fc.constantFrom(3, 50, 128_256), (r, vocabularySize) => {
+        expect(entropyBounds(r, { vocabularySize })).toEqual(referenceBounds(r, vocabularySize));
+        const top = r.alternatives
+          .filter((alt) => alt.logprob !== null && inRankedTop(r, alt))
+          .map((alt) => alt.logprob as number)
+          .sort((a, b) => b - a);
+        expect(marginBits(r)).toBe(
+          top.length < 2 ? null : ((top[0] as number) - (top[1] as number)) / Math.LN2,
+        );
+        const ratio =
+          r.logprob === null
+            ? null
+            : r.rank === 1 && !r.rankCensored
+              ? 1
+              : top.length === 0
+                ? null
+                : Math.exp(r.logprob - Math.max(r.logprob, top[0] as number));
+        expect(probRatioToTop1(r)).toBe(ratio);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { gltrBucket, gltrCounts, gltrLabels } from "../../src/core/gltr.js";
+import {
+  DEFAULT_GLTR_THRESHOLDS,
+  gltrBucket,
+  gltrBucketLabels,
+  gltrCounts,
+  gltrLabels,
+} from "../../src/core/gltr.js";
 import { UsageError } from "../../src/errors.js";
 
 const ranked = (rank: number) => ({ rank, rankCensored: false, rankBound: null, logprob: -1 });
@@ -115,5 +121,34 @@ describe("gltrCounts", () => {
     ]);
     expect(gltrCounts([censored(5), censored(20)])[4]?.label).toBe("> k (censored)");
     expect(gltrCounts([])[0]?.fraction).toBeNaN();
+  });
+});
+
+describe("gltrBucketLabels", () => {
+  it("labels every row as gltrBucket does, for the default and other thresholds", () => {
+    const rows = [
+      { rank: null, rankCensored: false, rankBound: null, logprob: null },
+      { rank: 1, rankCensored: false, rankBound: null, logprob: -0.1 },
+      { rank: 11, rankCensored: false, rankBound: null, logprob: -3 },
+      { rank: 5000, rankCensored: false, rankBound: null, logprob: -9 },
+      { rank: null, rankCensored: true, rankBound: 20, logprob: -7 },
+      { rank: null, rankCensored: true, rankBound: 2000, logprob: -7 },
+      { rank: null, rankCensored: false, rankBound: null, logprob: -2 },
+    ];
+    for (const thresholds of [DEFAULT_GLTR_THRESHOLDS, [1, 5], [3]]) {
+      expect(gltrBucketLabels(rows, thresholds)).toEqual(
+        rows.map((row) => gltrBucket(row, thresholds).label),
+      );
+    }
+    expect(gltrBucketLabels(rows)).toEqual([
+      "unknown",
+      "1–10",
+      "11–100",
+      ">1000",
+      "> 20 (censored)",
+      ">1000",
+      "unknown",
+    ]);
+    expect(() => gltrBucketLabels(rows, [10, 5])).toThrowError(UsageError);
   });
 });
