@@ -1,0 +1,153 @@
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { main } from "../../src/cli.js";
+import { loadBatchResults } from "../../src/client/batch/load-batch-results.js";
+import { connect } from "../../src/client/connect.js";
+import { type EmbeddedServer, serve } from "../../src/local/server.js";
+
+/**
+ * `logprob-lab batch export | run` through the CLI's entry point, in process (as the binary calls
+ * it), against two key-protected embedded servers on loopback.
+ */
+const KEY = "sk-batch-cli-secret-4711";
+let servers: EmbeddedServer[];
+let dir: string;
+beforeAll(async () => {
+  servers = await Promise.all([serve({ port: 0, apiKey: KEY }), serve({ port: 0, apiKey: KEY })]);
+  dir = await mkdtemp(join(tmpdir(), "batch-cli-"));
+});
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.close()));
+  await rm(dir, { recursive: true, force: true });
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+  delete process.env.BATCH_CLI_KEY;
+});
+
+/** Runs the CLI, capturing what it prints. */
+async function cli(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  vi.spyOn(console, "log").mockImplementation((...a) => void out.push(a.join(" ")));
+  vi.spyOn(console, "error").mockImplementation((...a) => void err.push(a.join(" ")));
+  const code = await main(args);
+  vi.restoreAllMocks();
+  return { code, stdout: out.join("\n"), stderr: err.join("\n") };
+}
+
+const texts = ["The cat sat on the mat.", "A fox ran into the woods.", "", "Rain fell softly — 雨."];
+
+describe("logprob-lab batch", () => {
+  it("exports chat lines, runs them on two servers with the key from a named variable, and resumes", async () => {
+    const textFile = join(dir, "texts.txt");
+    const requests = join(dir, "requests.jsonl");
+    const results = join(dir, "results.jsonl");
+    await writeFile(textFile, `${texts.join("\n")}\n`);
+    const exported = await cli([
+      "batch",
+      "export",
+      textFile,
+      "-o",
+      requests,
+      "--endpoint",
+      "chat",
+      "--top-k",
+      "2",
+      "--model",
+      "llama-8b",
+    ]);
+    expect(exported).toMatchObject({ code: 0, stderr: "" });
+    expect(exported.stdout).toContain("wrote 3 chat request line(s)");
+    const lines = (await readFile(requests, "utf8"))
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.url, l.body.messages[0].content])).toEqual([
+      ["/v1/chat/completions", texts[0]],
+      ["/v1/chat/completions", texts[1]],
+      ["/v1/chat/completions", texts[3]],
+    ]);
+
+    process.env.BATCH_CLI_KEY = KEY;
+    const args = [
+      "batch",
+      "run",
+      requests,
+      "-o",
+      results,
+      "--api-key-env",
+      "BATCH_CLI_KEY",
+      "--concurrency",
+      "2",
+    ];
+    const urls = servers.flatMap((s) => ["--base-url", s.url]);
+    const ran = await cli([...args, ...urls]);
+    expect(ran).toMatchObject({ code: 0, stderr: "" });
+    expect(ran.stdout).toMatch(/^wrote 3 line\(s\) \(0 failed\), skipped 0 already complete/);
+    const again = await cli([...args, ...urls]);
+    expect(again.stdout).toMatch(/^wrote 0 line\(s\) \(0 failed\), skipped 3 already complete/);
+    const output = await readFile(results, "utf8");
+    for (const printed of [exported.stdout, ran.stdout, again.stdout, output])
+      expect(printed).not.toContain(KEY);
+
+    const batch = await loadBatchResults(results, { requests });
+    const lab = connect({ baseUrl: servers[0]!.url, apiKey: KEY, model: "llama-8b" });
+    for (const [i, text] of [texts[0]!, texts[1]!, texts[3]!].entries()) {
+      const loaded = batch.results.get(`text-${i}`)!;
+      expect(loaded.text).toBe(text);
+      // promptLogprobs sends exactly the request a batch line holds.
+      expect(loaded.summary).toEqual((await lab.promptLogprobs(text, { topK: 2 })).summary);
+      expect(loaded.summary.totalLogprob).toBe((await lab.score(text, { topK: 2 })).summary.totalLogprob);
+    }
+  });
+
+  it("writes the server's refusal when the key is missing, and exits 2 on bad usage", async () => {
+    const requests = join(dir, "one.jsonl");
+    await writeFile(
+      requests,
+      `${JSON.stringify({ custom_id: "a", method: "POST", url: "/v1/completions", body: { prompt: "Hi", max_tokens: 1, prompt_logprobs: 0 } })}\n`,
+    );
+    const noKey = await cli([
+      "batch",
+      "run",
+      requests,
+      "-o",
+      join(dir, "one-out.jsonl"),
+      "--base-url",
+      servers[0]!.url,
+    ]);
+    expect(noKey.stdout).toContain("(1 failed)");
+    const written = JSON.parse(await readFile(join(dir, "one-out.jsonl"), "utf8"));
+    expect(written.response.status_code).toBe(401);
+
+    const unset = await cli([
+      "batch",
+      "run",
+      requests,
+      "-o",
+      "x.jsonl",
+      "--base-url",
+      "http://127.0.0.1:9",
+      "--api-key-env",
+      "BATCH_CLI_KEY",
+    ]);
+    expect(unset.code).toBe(2);
+    expect(unset.stderr).toContain("BATCH_CLI_KEY: that environment variable is not set");
+    const saved = process.env.ACS_API_BASE;
+    process.env.ACS_API_BASE = "";
+    try {
+      expect((await cli(["batch", "run", requests, "-o", "x.jsonl"])).stderr).toContain("needs --base-url");
+    } finally {
+      if (saved === undefined) delete process.env.ACS_API_BASE;
+      else process.env.ACS_API_BASE = saved;
+    }
+    expect((await cli(["batch", "frob"])).stderr).toContain('batch needs "export" or "run"');
+    expect((await cli(["batch", "export", requests])).code).toBe(2);
+    expect((await cli(["batch", "export", requests, "-o", "x.jsonl", "--endpoint", "rpc"])).stderr).toContain(
+      "--endpoint must be completions or chat",
+    );
+  });
+});
