@@ -13,7 +13,7 @@ const first = fixtureText("vllm/completions-stream-echo.sse").split("\n\n")[0];
 function streamOf(sse: string): LogprobStream {
   return new LogprobStream(async () => {
     async function* events(): AsyncGenerator<StreamEvent> {
-      yield* decodeSse(sse);
+      for (const event of decodeSse(sse)) yield event;
     }
     return {
       events: events(),

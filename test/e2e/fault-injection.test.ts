@@ -464,8 +464,10 @@ describe("fault injection", () => {
               `#${p.id}: retry after ${previous.fault} came ${Math.round(previous.retryNotBefore - x.arrivedAt)} ms early`,
             );
           if (previous && previous.answeredAt !== undefined) {
-            const waits = (retryWaits[previous.fault] ??= []);
-            waits.push(x.arrivedAt - previous.answeredAt);
+            retryWaits[previous.fault] = [
+              ...(retryWaits[previous.fault] ?? []),
+              x.arrivedAt - previous.answeredAt,
+            ];
           }
         }
         const following = xs[i + 1];
