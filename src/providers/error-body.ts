@@ -1,3 +1,5 @@
+import { jsonPreview } from "./json-preview.js";
+
 /**
  * The server's own message from an error body in any of the shapes the dialects use: vLLM ≥ 0.10.1
  * and OpenAI `{"error": {"message"}}`, vLLM ≤ 0.10.0 `{"object": "error", "message"}`, TGI
@@ -13,20 +15,12 @@ export function serverErrorMessage(body: unknown): string | undefined {
   if (b.error && typeof b.error === "object") {
     const e = b.error as Record<string, unknown>;
     if (typeof e.message === "string") return e.message;
-    return printed(e);
+    return jsonPreview(e, Infinity);
   }
   if (typeof b.error === "string") return b.error;
   if (typeof b.error_message === "string") return b.error_message;
   if (b.object === "error" && typeof b.message === "string") return b.message;
-  if (b.detail !== undefined) return typeof b.detail === "string" ? b.detail : printed(b.detail);
+  if (b.detail !== undefined)
+    return typeof b.detail === "string" ? b.detail : jsonPreview(b.detail, Infinity);
   return undefined;
-}
-
-/** The JSON of an error value, or a placeholder when it has none (nested too deep to print, a cycle). */
-function printed(value: unknown): string {
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return "(an error value that cannot be printed as JSON)";
-  }
 }

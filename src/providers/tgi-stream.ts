@@ -1,5 +1,6 @@
 import { ResponseShapeError } from "../errors.js";
 import { GeneratedStreamParser } from "./generated-stream-parser.js";
+import { jsonPreview } from "./json-preview.js";
 import type { StreamParser } from "./parsed-sequence.js";
 import { tgiGeneratedRow } from "./tgi-rows.js";
 import { tgiStreamEventSchema } from "./tgi-schema.js";
@@ -33,7 +34,7 @@ export function tgiStyleStreamParser(dialect: "tgi" | "devup", options: TgiStrea
       // dialect, and skipping it would silently drop a token from the result.
       if (!event.token && !done)
         throw new ResponseShapeError(
-          `an event ${where} has neither a token nor the final generated_text: ${JSON.stringify(payload).slice(0, 120)}`,
+          `an event ${where} has neither a token nor the final generated_text: ${jsonPreview(payload)}`,
           { dialect, path: "token" },
         );
       return {

@@ -5,7 +5,7 @@ import type { Dialect } from "../../src/providers/parsed-sequence.js";
 import { fixture } from "../fixtures/load.js";
 import { CASES_PER_PARSER, FUZZ_TIMEOUT_MS, fuzzParameters } from "./fuzz-settings.js";
 import { checkSequence, resultOrTypedError } from "./invariants.js";
-import { deepFreeze, jsonMutations, mutateJson } from "./mutations.js";
+import { deepFreeze, jsonMutations, mutateJson } from "./json-mutations.js";
 
 // Property (b) of issue 7, on each dialect's body parser: a valid body mutated at random gives a
 // result whose numbers keep their invariants, or a typed LogprobLabError — never a TypeError,

@@ -6,8 +6,9 @@ import type { Dialect } from "../../src/providers/parsed-sequence.js";
 import { fixture, fixtureText } from "../fixtures/load.js";
 import { CASES_PER_PARSER, FUZZ_TIMEOUT_MS, fuzzParameters } from "./fuzz-settings.js";
 import { checkResult, resultOrTypedError } from "./invariants.js";
-import { deepFreeze, jsonMutations, mutateJson, mutateText, textMutations } from "./mutations.js";
+import { deepFreeze, jsonMutations, mutateJson } from "./json-mutations.js";
 import { ndjsonFraming, STREAMS, sseFraming, writeNdjson, writeSse } from "./streams.js";
+import { mutateText, textMutations } from "./text-mutations.js";
 
 // Property (b) of issue 7 through the public entry point: `fromResponse` on a mutated body — a
 // parsed JSON value, its JSON text, a captured SSE or NDJSON stream — returns a result whose numbers

@@ -48,7 +48,8 @@ function checkAlternative(a: Alternative, where: string): void {
 /**
  * The canonical rows' invariants, whatever the body was: positions 0..n-1 in order, prompt rows
  * first, logprob ≤ 0 or null (never NaN/±Infinity), rank an integer ≥ 1 or null, a censored rank
- * null with a bound, alternatives most likely first with the same rules.
+ * null with a bound ≥ 1, top_k and that bound within the alternatives reported, alternatives most
+ * likely first with the same rules.
  */
 export function checkRows(rows: readonly RowWithoutOffsets[]): void {
   let seenGenerated = false;
@@ -66,7 +67,10 @@ export function checkRows(rows: readonly RowWithoutOffsets[]): void {
       if (!(Number.isSafeInteger(row.rankBound) && (row.rankBound as number) >= 1))
         fail(`${where}: a censored rank needs a bound ≥ 1`, row.rankBound);
     } else if (row.rankBound !== null) fail(`${where}: rankBound without censoring`, row.rankBound);
-    if (!(Number.isSafeInteger(row.topK) && row.topK >= 0)) fail(`${where}: topK`, row.topK);
+    if (!(Number.isSafeInteger(row.topK) && row.topK >= 0 && row.topK <= row.alternatives.length))
+      fail(`${where}: topK must be 0..the alternatives reported`, row);
+    if (row.rankBound !== null && row.rankBound > row.alternatives.length)
+      fail(`${where}: a censored rank's bound cannot pass the alternatives reported`, row);
     if (typeof row.isPrompt !== "boolean" || typeof row.special !== "boolean")
       fail(`${where}: isPrompt/special must be booleans`, row);
     if (!row.isPrompt) seenGenerated = true;

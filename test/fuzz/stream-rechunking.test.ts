@@ -217,7 +217,7 @@ function row(position: number) {
     rank: 1,
     rankCensored: false,
     rankBound: null,
-    topK: 1,
+    topK: 0,
     alternatives: [],
     isPrompt: false,
     special: false,

@@ -366,3 +366,15 @@ describe("DEVUP / DeepInfra native", () => {
     expect(serverErrorMessage(fixture("tgi/generate-stream.json"))).toBeUndefined();
   });
 });
+
+// Found by test/fuzz/from-response-mutations.test.ts: the message about an event with neither a
+// token nor generated_text printed the event with JSON.stringify, which throws RangeError on a
+// value nested deeper than it can print (JSON.parse reads such text).
+describe("TGI stream: an event of no known shape, nested too deep to print", () => {
+  it("is a ResponseShapeError, not a RangeError", () => {
+    const event = JSON.parse(`{"generated_text":null,"stats":${"[".repeat(20_000)}1${"]".repeat(20_000)}}`);
+    const error = thrown(() => createTgiStreamParser().push(event));
+    expect(error).toBeInstanceOf(ResponseShapeError);
+    expect(error.message).toMatch(/cannot be printed/);
+  });
+});
