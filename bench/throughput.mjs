@@ -58,7 +58,7 @@ async function pool(items, limit, task) {
   await Promise.all(Array.from({ length: limit }, worker));
 }
 
-/** Records the answers of the embedded model to every request the run will make. */
+/** Records the answers of the embedded model to every request the run will make (in the child). */
 async function record(texts, file) {
   const { serve } = dist("local/server.js");
   const server = await serve({ port: 0 });
@@ -87,7 +87,6 @@ async function record(texts, file) {
       completions[c] = await post("/v1/completions", c);
     });
     writeFileSync(file, JSON.stringify({ models: modelsText, tokenize, completions }));
-    return model;
   } finally {
     await agent.close();
     await server.close();
@@ -150,14 +149,15 @@ export async function staticSetup() {
   const texts = shortTexts();
   const dir = mkdtempSync(join(tmpdir(), "logprob-throughput-"));
   const file = join(dir, "recorded.json");
-  const model = await record(texts, file);
   const { child, url } = startStatic(file);
   const close = () => {
     child.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    return { root: await url, model, texts, close };
+    const root = await url;
+    const model = JSON.parse(JSON.parse(readFileSync(file, "utf8")).models).data[0].id;
+    return { root, model, texts, close };
   } catch (error) {
     close();
     throw error;
@@ -256,4 +256,8 @@ export async function bench({ reps, record: report }) {
   );
 }
 
-if (process.argv[2] === "--static-server") staticServer(process.argv[3]);
+// The child process records the answers (so the embedded model's memory stays out of the measured
+// process, whose garbage collector would otherwise have to walk it) and then serves them.
+if (process.argv[2] === "--static-server") {
+  record(shortTexts(), process.argv[3]).then(() => staticServer(process.argv[3]));
+}
