@@ -71,8 +71,16 @@ export class Figure implements FigureSpec {
     return this.describe();
   }
 
+  /**
+   * The title as plain text (a page title, the text form): Plotly's markup and entities are for
+   * the chart, so its first line is taken, tags dropped and entities decoded (callers escape again).
+   */
   private title(): string {
-    return (this.layout.title as { text?: string } | undefined)?.text ?? "logprob-lab figure";
+    const text = (this.layout.title as { text?: string } | undefined)?.text ?? "logprob-lab figure";
+    return text
+      .split("<br>")[0]
+      .replace(/<[^>]*>/g, "")
+      .replace(/&(lt|gt|amp|quot|#34|#39);/g, (_, name: string) => PLAIN[name]);
   }
 
   private describe(): string {
@@ -80,3 +88,5 @@ export class Figure implements FigureSpec {
     return `<Figure "${this.title()}": ${this.data.length} trace(s) [${traces}]>`;
   }
 }
+
+const PLAIN: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', "#34": '"', "#39": "'" };
