@@ -543,7 +543,13 @@ describe("fault injection", () => {
       maxAttempts,
       wrongNumbers,
       unhandledRejections: unhandled.length,
-      sockets: { opened: faults.sockets.size, openAtEnd: open, openByPool, leaked },
+      sockets: {
+        opened: faults.sockets.size,
+        openAtEnd: open,
+        openByPool,
+        leaked,
+        cutByServer: faults.cutByServer(),
+      },
       slowestCallMs: Math.round(slowestMs),
       callDeadlineMs: deadline,
       elapsedMs: Math.round(elapsedMs),
@@ -560,6 +566,7 @@ describe("fault injection", () => {
     expect(outcomesByKind.ok ?? 0).toBeGreaterThan(REQUESTS / 2);
     expect(maxAttempts).toBe(1 + MAX_RETRIES);
     expect(leaked).toBe(0);
+    expect(faults.cutByServer()).toBe(0);
     for (const count of Object.values(openByPool)) expect(count).toBeLessThanOrEqual(CONCURRENCY);
     expect(open).toBeLessThanOrEqual(6 * CONCURRENCY);
   }, 180_000);
