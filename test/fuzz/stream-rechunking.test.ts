@@ -1,11 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ServerError } from "../../src/errors.js";
+import { fromResponse } from "../../src/from-response.js";
 import { NdjsonDecoder } from "../../src/http/ndjson-decoder.js";
 import { SseDecoder, type StreamEvent } from "../../src/http/sse-decoder.js";
 import { DIALECTS } from "../../src/providers/dialects.js";
 import { GeneratedStreamParser } from "../../src/providers/generated-stream-parser.js";
 import type { Dialect } from "../../src/providers/parsed-sequence.js";
+import { LogprobResult } from "../../src/result.js";
 import { CASES_PER_PARSER, FUZZ_TIMEOUT_MS, fuzzParameters } from "./fuzz-settings.js";
 import { checkSequence } from "./invariants.js";
 import {
@@ -16,6 +18,7 @@ import {
   pushChunks,
   pushPayloads,
   STREAMS,
+  type StreamCase,
   SUFFIXES,
   sseFraming,
   withText,
@@ -43,6 +46,7 @@ describe("re-chunking a valid stream gives the same result, per stream parser", 
           const payloads = withText(cases[index].payloads, suffix) as unknown[];
           const outcome = pushPayloads(cases[index], payloads);
           if ("sequence" in outcome) checkSequence(outcome.sequence);
+          sameAsFromResponse(cases[index], payloads, outcome);
           hit = { payloads, outcome, json: JSON.stringify(outcome) };
           reference.set(key, hit);
         }
@@ -74,6 +78,35 @@ describe("re-chunking a valid stream gives the same result, per stream parser", 
     });
   }
 });
+
+/** fromResponse reads the captured stream (whole text) into the same rows, or fails the same way. */
+function sameAsFromResponse(c: StreamCase, payloads: unknown[], outcome: Outcome): void {
+  const text =
+    DIALECTS[c.dialect].framing === "sse"
+      ? writeSse(payloads, {
+          eol: "\n",
+          space: true,
+          bom: false,
+          comments: false,
+          fields: false,
+          multiline: false,
+          terminated: true,
+        })
+      : writeNdjson(payloads, { eol: "\n", blank: "", bom: false, terminated: true });
+  let result: LogprobResult | Error;
+  try {
+    result = fromResponse(text, c.hints);
+  } catch (error) {
+    result = error as Error;
+  }
+  if ("sequence" in outcome) {
+    expect(result).toBeInstanceOf(LogprobResult);
+    const rows = (result as LogprobResult).rows.map(({ charStart, charEnd, ...row }) => row);
+    expect(rows).toEqual(outcome.sequence.rows);
+  } else {
+    expect((result as Error).name).toBe(outcome.error);
+  }
+}
 
 /** Text without line breaks (a field value), in any script, BOM and NUL included. */
 const fieldText = fc.string({ unit: "binary", maxLength: 12 }).filter((s) => !/[\r\n]/.test(s));
