@@ -23,8 +23,12 @@ export const RAW_TEXT_CHAT_TEMPLATE = "{{ bos_token }}{{ messages[0]['content'] 
  * `chat_template`, `add_generation_prompt: false` and `add_special_tokens: false` (one BOS),
  * `prompt_logprobs: topK` (answered at the top level of the response), `max_tokens: 1`,
  * `temperature: 0`, `return_token_ids: true` (the prompt's ids come back as `prompt_token_ids`).
- * vLLM ≥ 0.11 refuses a request `chat_template` unless the server was started with
- * `--trust-request-chat-template`.
+ *
+ * vLLM ≥ 0.11 refuses a request `chat_template` unless the server trusts request templates (400
+ * "Chat template is passed with request, but --trust-request-chat-template is not set"): start
+ * `vllm serve --trust-request-chat-template`. `vllm run-batch` builds its own chat server; in the
+ * versions read for this (vllm run_batch.py as of late 2025) it did not pass that switch on, so
+ * check that yours accepts it — else run the file with `runBatch` against trusting servers.
  *
  * @example
  * chatPromptLogprobsRequest("The capital of France is", { model: "llama-8b", topK: 5 }).chat_template

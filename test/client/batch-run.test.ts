@@ -85,6 +85,27 @@ describe("batchRequests with endpoint: chat", () => {
     }
   });
 
+  it("explains vLLM's refusal of the request chat_template (run_batch's ErrorResponse line)", async () => {
+    const refused = JSON.stringify({
+      id: "vllm-1",
+      custom_id: "text-0",
+      response: { status_code: 400, request_id: "vllm-batch-1", body: null },
+      error: {
+        error: {
+          message:
+            "Chat template is passed with request, but --trust-request-chat-template is not set. Refused request with untrusted chat template.",
+          type: "BadRequestError",
+          param: null,
+          code: 400,
+        },
+      },
+    });
+    const [outcome] = await collect(readBatchResults(refused));
+    expect(outcome!.error!.name).toBe("HttpStatusError");
+    expect(outcome!.error!.message).toContain("start vLLM with --trust-request-chat-template");
+    expect(outcome!.error!.message).toContain('endpoint "completions"');
+  });
+
   it("says what is missing when a chat answer has no prompt_logprobs", () => {
     const plan = planChat(engine, { messages: [{ role: "user", content: "Hi" }], max_tokens: 1 });
     const body = JSON.parse(chatResponse(engine, plan));

@@ -19,9 +19,10 @@ export interface BatchRequestOptions {
   /**
    * Which route the lines call (default `"completions"`): `/v1/completions` with `prompt`, or
    * `"chat"`: `/v1/chat/completions` with the text as the one message and a pass-through
-   * `chat_template` (`chatPromptLogprobsRequest`), the form `vllm run-batch` accepts. Both score the
-   * same tokens (BOS + the text). vLLM ≥ 0.11 refuses a request `chat_template` unless started with
-   * `--trust-request-chat-template`.
+   * `chat_template` (`chatPromptLogprobsRequest`), the only generating route `vllm run-batch`
+   * serves. Both score the same tokens (BOS + the text). vLLM ≥ 0.11 refuses a request
+   * `chat_template` unless started with `--trust-request-chat-template` (see
+   * `chatPromptLogprobsRequest` for `vllm run-batch`).
    */
   endpoint?: "completions" | "chat";
 }
@@ -36,7 +37,8 @@ export const defaultCustomId = (index: number): string => `text-${index}`;
 
 /**
  * One OpenAI-Batch request line per text (`{ custom_id, method: "POST", url: "/v1/completions",
- * body }`), the body exactly what `lab.promptLogprobs` sends to score the text in one request:
+ * body }`, or a chat line with `endpoint: "chat"`), the body exactly what `lab.promptLogprobs`
+ * sends to score the text in one request:
  * `prompt` (the text), `max_tokens: 1` (the hosted API requires ≥ 1; the token is ignored),
  * `temperature: 0`, `prompt_logprobs: topK` and `return_token_ids: true`, so every position's
  * actual token is known by id when the answers are loaded (`loadBatchResults`). Pure: texts are
@@ -46,8 +48,9 @@ export const defaultCustomId = (index: number): string => `text-${index}`;
  * Which executors accept `/v1/completions` lines: `runBatch` / `logprob-lab batch run` against vLLM
  * servers, or another OpenAI-Batch-compatible runner in front of vLLM (such as LiteLLM's). vLLM's
  * own `vllm run-batch` serves only `/v1/chat/completions` (and embeddings, score, rerank) lines:
- * export with `endpoint: "chat"` for it; its chat server must trust request chat templates
- * (`--trust-request-chat-template`, vLLM ≥ 0.11).
+ * export with `endpoint: "chat"` for it; from vLLM 0.11 on, its chat server must trust request chat
+ * templates (`--trust-request-chat-template`), else every line fails with a 400 that
+ * `loadBatchResults` explains.
  *
  * @example
  * for await (const line of batchRequests(["The cat sat.", "A dog ran."], { model: "llama-8b" })) {

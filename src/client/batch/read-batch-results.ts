@@ -151,7 +151,7 @@ function lineError(entry: BatchOutputLine, line: number): LogprobLabError | unde
     }
     return undefined;
   }
-  const message =
+  const told =
     typeof reported === "string"
       ? reported
       : String(
@@ -159,6 +159,9 @@ function lineError(entry: BatchOutputLine, line: number): LogprobLabError | unde
             (reported as { error?: { message?: unknown } }).error?.message ??
             JSON.stringify(reported),
         );
+  const message = /trust-request-chat-template|untrusted chat template/i.test(told)
+    ? `${told} — the line carries a pass-through chat_template (exportBatch with endpoint "chat"): start vLLM with --trust-request-chat-template (vLLM ≥ 0.11 refuses request templates without it), or export with endpoint "completions" and run the file with runBatch / logprob-lab batch run`
+    : told;
   const type =
     typeof reported === "string"
       ? undefined
