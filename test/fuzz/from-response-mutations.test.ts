@@ -66,6 +66,27 @@ const options = (dialect: Dialect): fc.Arbitrary<FromResponseOptions> =>
     fc.integer({ min: -2, max: 3 }).map((choice) => ({ choice })),
   );
 
+/** Changes to a stream's sequence of events: one dropped, repeated, or swapped with the next. */
+const eventMutations = fc.array(
+  fc.record({ op: fc.constantFrom("drop" as const, "repeat" as const, "swap" as const), at: fc.nat() }),
+  { minLength: 1, maxLength: 3 },
+);
+
+function mutateEvents(
+  events: readonly unknown[],
+  changes: readonly { op: "drop" | "repeat" | "swap"; at: number }[],
+): unknown[] {
+  const out = [...events];
+  for (const { op, at } of changes) {
+    if (out.length === 0) break;
+    const i = at % out.length;
+    if (op === "drop") out.splice(i, 1);
+    else if (op === "repeat") out.splice(i, 0, out[i]);
+    else if (out.length > 1) [out[i], out[(i + 1) % out.length]] = [out[(i + 1) % out.length], out[i]];
+  }
+  return out;
+}
+
 /** One case in eight also builds the arquero tokens table (the slow part) and checks its columns. */
 const withTable = fc.nat(7).map((n) => n === 0);
 
@@ -117,7 +138,7 @@ describe("fromResponse on a mutated body gives a result or a typed error", {
   });
 
   for (const framing of ["sse", "ndjson"] as const) {
-    it(`a captured ${framing.toUpperCase()} stream, its events mutated structurally and its text byte by byte`, () => {
+    it(`a captured ${framing.toUpperCase()} stream, its events dropped, repeated or swapped, mutated structurally, and its text byte by byte`, () => {
       const cases = Object.values(STREAMS)
         .flat()
         .filter((c) => DIALECTS[c.dialect].framing === framing);
@@ -128,12 +149,13 @@ describe("fromResponse on a mutated body gives a result or a typed error", {
           fc.nat(cases.length - 1).chain((i) => fc.tuple(fc.constant(i), options(cases[i].dialect))),
           frame,
           fc.nat(),
+          fc.option(eventMutations, { nil: undefined }),
           fc.option(jsonMutations, { nil: undefined }),
           fc.option(textMutations, { nil: undefined }),
           withTable,
-          ([i, opts], f, event, structural, bytewise, table) => {
-            const payloads = [...cases[i].payloads];
-            if (structural) {
+          ([i, opts], f, event, reorder, structural, bytewise, table) => {
+            const payloads = reorder ? mutateEvents(cases[i].payloads, reorder) : [...cases[i].payloads];
+            if (structural && payloads.length > 0) {
               const at = event % payloads.length;
               // The stream is written with JSON.stringify, which cannot print deeper (textMutations go deeper).
               const printable = structural.map((m) =>
