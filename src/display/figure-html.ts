@@ -1,6 +1,7 @@
 import { gzipSync } from "node:zlib";
 import { escapeHtml } from "../core/escape-html.js";
 import type { FigureSpec } from "../plot/figure-spec.js";
+import { packFigure, UNPACK_SCRIPT } from "./pack-figure.js";
 import { plotlySource } from "./plotly-source.js";
 
 let counter = 0;
@@ -42,8 +43,9 @@ export function figureDiv(spec: FigureSpec): string {
 /**
  * As `figureDiv`, with the figure JSON gzipped and base64-encoded, unpacked in the browser
  * (`DecompressionStream`): for a notebook output, whose bundle also carries the same figure as
- * `application/vnd.plotly.v1+json` for the renderers that draw that instead — the copy in the HTML
- * then costs a fraction of the first (per-point hover strings compress about sevenfold). A browser
+ * `application/vnd.plotly.v1+json` for the renderers that draw that instead (when the two fit the
+ * notebook budget) — the copy in the HTML costs a fraction of the plain one (per-point hover
+ * strings compress three- to sevenfold; evenly spaced `x` goes as `x0`/`dx`: `packFigure`). A browser
  * without `DecompressionStream` shows a note instead of the figure.
  *
  * @example
@@ -51,19 +53,17 @@ export function figureDiv(spec: FigureSpec): string {
  */
 export function compactFigureDiv(spec: FigureSpec): string {
   const { id, div } = figureBox(spec);
-  const packed = gzipSync(
-    JSON.stringify({ data: spec.data, layout: spec.layout, config: spec.config ?? {} }),
-    {
-      level: 9,
-    },
-  ).toString("base64");
+  const { data, layout, config } = packFigure(spec);
+  const packed = gzipSync(JSON.stringify({ data, layout, config: config ?? {} }), { level: 9 }).toString(
+    "base64",
+  );
   return (
     `${div}
 <script>(function(){var z="${packed}";var draw=function(){var el=document.getElementById(${scriptJson(id)});if(!el)return;` +
     `if(!window.DecompressionStream){el.textContent="This browser cannot unpack the figure (no DecompressionStream).";return;}` +
     `var b=Uint8Array.from(atob(z),function(c){return c.charCodeAt(0)});` +
     `new Response(new Blob([b]).stream().pipeThrough(new DecompressionStream("gzip"))).json().then(function(f){` +
-    `el.innerHTML="";return Plotly.newPlot(el,f.data,f.layout,f.config);});};` +
+    `${UNPACK_SCRIPT}el.innerHTML="";return Plotly.newPlot(el,f.data,f.layout,f.config);});};` +
     `${QUEUE}})();</script>`
   );
 }

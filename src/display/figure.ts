@@ -3,7 +3,7 @@ import { DEFAULT_CONFIG, type FigureSpec } from "../plot/figure-spec.js";
 import { figureDiv, standalonePage } from "./figure-html.js";
 import { figureToImage, type ImageSizeOptions } from "./image-export.js";
 import { JUPYTER_DISPLAY, type MimeBundle } from "./mime-bundle.js";
-import { notebookFigureHtml } from "./notebook-html.js";
+import { notebookFigureBundle } from "./notebook-html.js";
 
 /**
  * A Plotly figure made by `plot.*`: its JSON, a self-contained offline `toHTML()`, and a Jupyter
@@ -58,13 +58,12 @@ export class Figure implements FigureSpec {
     return figureToImage(this.toJSON(), { ...options, format: "svg" });
   }
 
-  /** The notebook MIME bundle: Plotly JSON for renderers that have it, offline HTML for the rest. */
+  /**
+   * The notebook MIME bundle: offline HTML, and Plotly JSON for renderers that have it while the
+   * two fit the notebook budget (see `notebookFigureBundle`).
+   */
   [JUPYTER_DISPLAY](): MimeBundle {
-    return {
-      "application/vnd.plotly.v1+json": this.toJSON(),
-      "text/html": notebookFigureHtml(this.toJSON()),
-      "text/plain": this.describe(),
-    };
+    return { ...notebookFigureBundle(this.toJSON()), "text/plain": this.describe() };
   }
 
   [inspect.custom](): string {
