@@ -1,11 +1,16 @@
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../../src/cli.js";
+import { exportBatch } from "../../src/client/batch/export-batch.js";
 import { loadBatchResults } from "../../src/client/batch/load-batch-results.js";
+import { completeCustomId } from "../../src/client/batch/resume-output.js";
 import { connect } from "../../src/client/connect.js";
 import { type EmbeddedServer, serve } from "../../src/local/server.js";
+import { countingProxy } from "./counting-proxy.js";
 
 /**
  * `logprob-lab batch export | run` through the CLI's entry point, in process (as the binary calls
@@ -150,4 +155,83 @@ describe("logprob-lab batch", () => {
       "--endpoint must be completions or chat",
     );
   });
+});
+
+/** The built CLI (dist/, or $LOGPROB_LAB_DIST such as a private build), as cli-serve.test.ts runs it. */
+const cliJs = join(resolve(__dirname, "../..", process.env.LOGPROB_LAB_DIST ?? "dist"), "cjs/cli.js");
+
+// A dist/ built before the batch command existed is skipped too, rather than failing.
+const built = existsSync(join(cliJs, "../cli-batch.js"));
+
+describe.skipIf(!built)("logprob-lab batch run as a process (built CLI)", () => {
+  it("is killed with SIGKILL part-way, and a re-run sends only the lines not yet written", async () => {
+    const texts = Array.from({ length: 30 }, (_, i) => `Sentence number ${i} is about the sea.`);
+    const requests = join(dir, "kill-requests.jsonl");
+    const results = join(dir, "kill-results.jsonl");
+    await exportBatch(texts, requests, { model: "llama-8b", topK: 1 });
+    const proxy = await countingProxy(servers[0]!.url);
+    try {
+      proxy.hold(8);
+      const script = `require(${JSON.stringify(cliJs)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
+      const child = spawn(
+        process.execPath,
+        [
+          "-e",
+          script,
+          "batch",
+          "run",
+          requests,
+          "-o",
+          results,
+          "--base-url",
+          proxy.url,
+          "--concurrency",
+          "2",
+        ],
+        { env: { ...process.env, ACS_API_KEY: KEY } },
+      );
+      const exited = new Promise((done) => child.once("exit", done));
+      // Eight answers get through; the rest wait at the proxy until the runner is killed.
+      while (
+        !existsSync(results) ||
+        (await readFile(results, "utf8")).split("\n").filter(Boolean).length < 8
+      ) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      child.kill("SIGKILL");
+      await exited;
+      proxy.drop();
+      const written = new Set(
+        (await readFile(results, "utf8"))
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => completeCustomId(l)),
+      );
+      expect(written.size).toBe(8);
+      const before = proxy.requests.length;
+      process.env.BATCH_CLI_KEY = KEY;
+      const rerun = await cli([
+        "batch",
+        "run",
+        requests,
+        "-o",
+        results,
+        "--base-url",
+        proxy.url,
+        "--api-key-env",
+        "BATCH_CLI_KEY",
+      ]);
+      expect(rerun.stdout).toMatch(/^wrote 22 line\(s\) \(0 failed\), skipped 8 already complete/);
+      const resent = proxy.requests
+        .slice(before)
+        .map((r) => `text-${texts.indexOf(JSON.parse(r.body).prompt)}`);
+      expect(resent.filter((id) => written.has(id))).toEqual([]);
+      expect(new Set(resent).size).toBe(22);
+      const batch = await loadBatchResults(results, { requests });
+      expect(batch.results.size).toBe(30);
+      expect(batch.failures).toEqual([]);
+    } finally {
+      await proxy.close();
+    }
+  }, 60_000);
 });
