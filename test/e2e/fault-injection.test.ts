@@ -443,6 +443,10 @@ describe("fault injection", () => {
       if (got.outcome !== want)
         problems.push(`#${p.id} ${p.kind}: ${got.outcome}, expected ${want} (${trace(xs)})`);
       slowestMs = Math.max(slowestMs, got.ms);
+      for (const x of xs.filter((x) => x.cutByServer))
+        problems.push(
+          `#${p.id} ${p.kind}: ${x.path}:${x.fault} held until the server cut it (${got.outcome}; ${trace(xs)})`,
+        );
       if (got.ms > got.deadline) problems.push(`#${p.id} ${p.kind}: took ${Math.round(got.ms)} ms`);
       // Retries: same path and body again. Only after a retryable fault, never sooner than asked,
       // and never more than 1 + MAX_RETRIES attempts of one body.
