@@ -1,11 +1,11 @@
-import { randomUUID } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { createInterface } from "node:readline";
-import { HttpStatusError, ServerError, TransportError, UsageError } from "../../errors.js";
+import { HttpStatusError, TransportError, UsageError } from "../../errors.js";
 import { isRetryableStatus } from "../../http/retry-delay.js";
 import { Transport } from "../../http/transport.js";
 import { batchRunLineSchema } from "../../providers/openai-batch-schema.js";
+import { answerLine, failureLine } from "./batch-output-line.js";
 import { keepCompleteLines } from "./resume-output.js";
 
 /**
@@ -258,44 +258,4 @@ function readLine(text: string, number: number) {
     );
   }
   return parsed.data;
-}
-
-interface OutputLine {
-  id: string;
-  custom_id: string;
-  response: { status_code: number; request_id: string; body: unknown } | null;
-  error: { code: string; message: string } | null;
-}
-
-function answerLine(customId: string, status: number, body: unknown, error: OutputLine["error"]): OutputLine {
-  const bodyId = (body as { id?: unknown } | null)?.id;
-  return {
-    id: `batch_req_${randomUUID()}`,
-    custom_id: customId,
-    response: { status_code: status, request_id: typeof bodyId === "string" ? bodyId : randomUUID(), body },
-    error,
-  };
-}
-
-/** A failed line: the status and (already redacted) error body when the server answered, else the error. */
-function failureLine(customId: string, error: unknown): OutputLine {
-  if (error instanceof HttpStatusError) {
-    return answerLine(customId, error.status, error.body, {
-      code: String(error.status),
-      message: error.serverMessage,
-    });
-  }
-  if (error instanceof ServerError) {
-    return answerLine(customId, 200, null, {
-      code: error.errorType ?? "server_error",
-      message: error.serverMessage,
-    });
-  }
-  const code = error instanceof TransportError ? (error.code ?? "transport_error") : "runner_error";
-  return {
-    id: `batch_req_${randomUUID()}`,
-    custom_id: customId,
-    response: null,
-    error: { code, message: error instanceof Error ? error.message : String(error) },
-  };
 }
