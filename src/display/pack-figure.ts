@@ -31,10 +31,20 @@ function packTrace(trace: Record<string, unknown>): Record<string, unknown> {
 }
 
 function packX(trace: Record<string, unknown>): Record<string, unknown> {
+  if (!xIsPosition(trace)) return trace;
   const step = evenStep(trace.x);
   if (step === null || "x0" in trace || "dx" in trace) return trace;
   const { x, ...rest } = trace;
   return { ...rest, x0: (x as number[])[0], dx: step };
+}
+
+/**
+ * Whether `x` holds the points' positions, which `x0`/`dx` can say: not a histogram's samples, a
+ * horizontal bar's lengths or a heatmap's (possibly edge) columns.
+ */
+function xIsPosition(trace: Record<string, unknown>): boolean {
+  const type = trace.type ?? "scatter";
+  return type === "scatter" || type === "scattergl" || (type === "bar" && trace.orientation !== "h");
 }
 
 /** Rows of equal length (at least one column) go as columns; any other customdata stays as is. */

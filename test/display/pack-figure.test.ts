@@ -24,6 +24,22 @@ describe("packFigure", () => {
     }
   });
 
+  it("keeps x that is not a position: horizontal bar lengths, histogram samples, heatmap columns", () => {
+    for (const trace of [
+      { type: "bar", orientation: "h", x: [1, 2, 3], y: ["a", "b", "c"] },
+      { type: "histogram", x: [1, 2, 3, 4] },
+      { type: "heatmap", x: [0, 1, 2], z: [[1, 2, 3]] },
+    ]) {
+      expect(packFigure(spec(trace)).data[0]).toEqual(trace);
+    }
+    expect(packFigure(spec({ type: "scattergl", x: [0, 1, 2], y: [1, 2, 3] })).data[0]).toEqual({
+      type: "scattergl",
+      x0: 0,
+      dx: 1,
+      y: [1, 2, 3],
+    });
+  });
+
   it("keeps a trace that already has x0 or dx", () => {
     const trace = { x: [1, 2, 3], x0: 5, y: [1, 2, 3] };
     expect(packFigure(spec(trace)).data[0]).toEqual(trace);
