@@ -109,6 +109,22 @@ export const sseFraming: fc.Arbitrary<SseFraming> = fc.record({
   terminated: fc.boolean(),
 });
 
+const compact = new WeakMap<object, string>();
+const pretty = new WeakMap<object, string>();
+
+/** A payload's JSON, kept per object: the same recorded payloads are written thousands of times. */
+function jsonOf(payload: unknown, multiline: boolean): string {
+  const write = () => JSON.stringify(payload, null, multiline ? 1 : undefined) ?? "null";
+  if (payload === null || typeof payload !== "object") return write();
+  const cache = multiline ? pretty : compact;
+  let json = cache.get(payload);
+  if (json === undefined) {
+    json = write();
+    cache.set(payload, json);
+  }
+  return json;
+}
+
 /** The SSE text of the payloads (each a `data:` event; `"[DONE]"` as itself). */
 export function writeSse(payloads: readonly unknown[], f: SseFraming): string {
   const colon = f.space ? "data: " : "data:";
@@ -117,10 +133,7 @@ export function writeSse(payloads: readonly unknown[], f: SseFraming): string {
   payloads.forEach((payload, i) => {
     if (f.comments) out.push(`: keep-alive ${i}${f.eol}`);
     if (f.fields) out.push(`event: message${f.eol}id: ${i}${f.eol}retry: 1000${f.eol}`);
-    const json =
-      payload === "[DONE]"
-        ? "[DONE]"
-        : (JSON.stringify(payload, null, f.multiline ? 1 : undefined) ?? "null");
+    const json = payload === "[DONE]" ? "[DONE]" : jsonOf(payload, f.multiline);
     for (const line of json.split("\n")) out.push(`${colon}${line}${f.eol}`);
     if (i < payloads.length - 1 || f.terminated) out.push(f.eol);
   });
@@ -144,7 +157,7 @@ export const ndjsonFraming: fc.Arbitrary<NdjsonFraming> = fc.record({
 
 /** The NDJSON text of the payloads, one JSON value per line. */
 export function writeNdjson(payloads: readonly unknown[], f: NdjsonFraming): string {
-  const lines = payloads.map((p) => JSON.stringify(p) ?? "null");
+  const lines = payloads.map((p) => jsonOf(p, false));
   const blank = f.blank === "" ? "" : `${f.blank}${f.eol}`;
   return (f.bom ? "\uFEFF" : "") + lines.join(f.eol + blank) + (f.terminated ? f.eol : "");
 }
