@@ -11,6 +11,15 @@ import { UsageError } from "../../src/errors.js";
 
 const text = new TextDecoder();
 
+/** The byte-level BPE piece of some bytes (GPT-2's alphabet: unprintable bytes shifted to U+0100..). */
+function piece(bytes: readonly number[]): string {
+  const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || b >= 0xae;
+  const charOf: number[] = [];
+  let shifted = 0;
+  for (let b = 0; b < 256; b++) charOf.push(printable(b) ? b : 0x100 + shifted++);
+  return String.fromCodePoint(...bytes.map((b) => charOf[b]!));
+}
+
 describe("tokenBytesFromPieces", () => {
   it("reads byte-level BPE pieces as exact bytes, special tokens as none", () => {
     const spans = tokenBytesFromPieces(["<|begin_of_text|>", "The", "Ġcat", "Ġsat"], "The cat sat");
@@ -22,6 +31,24 @@ describe("tokenBytesFromPieces", () => {
     const spans = tokenBytesFromPieces(["<|begin_of_text|>", "æĹ¥æľ¬", "èªŀ", "ðŁĺ", "Ĭ", "!"], "日本語😊!");
     expect(spans?.bytes[3]).toEqual(Uint8Array.of(0xf0, 0x9f, 0x98));
     expect(spans?.bytes[4]).toEqual(Uint8Array.of(0x8a));
+  });
+
+  it("gives a token that splits a character the characters it completes, for display", () => {
+    // " é" whole; 😊 (F0 9F 98 8A) over four tokens, the last with "!"; " 雨" split after its
+    // second byte; a combining acute (CC 81) split from nothing but its own two bytes.
+    const tokens = [
+      [0x20, 0xc3, 0xa9],
+      [0xf0],
+      [0x9f],
+      [0x98],
+      [0x8a, 0x21],
+      [0x20, 0xe9, 0x9b],
+      [0xa8, 0x65, 0xcc],
+      [0x81, 0x41],
+    ];
+    const spans = tokenBytesFromPieces(["<|begin_of_text|>", ...tokens.map(piece)], " é😊! 雨e\u0301A");
+    expect(spans?.joined).toEqual([null, null, "", "", "", "😊!", " ", "雨e", "\u0301A"]);
+    expect(spans?.bytes.slice(1)).toEqual(tokens.map((t) => Uint8Array.from(t)));
   });
 
   it("trusts nothing that does not spell the text exactly", () => {

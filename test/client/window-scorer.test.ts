@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { JsonPoster } from "../../src/client/scoring/json-poster.js";
 import { scoreText } from "../../src/client/scoring/score-text.js";
 import type { ScoringEndpoint } from "../../src/client/scoring/scoring-endpoint.js";
+import { resolveWindow } from "../../src/client/scoring/scoring-options.js";
 import { scoreWindows } from "../../src/client/scoring/window-scorer.js";
 import { planWindows } from "../../src/core/window-plan.js";
 import { completionsResponse } from "../../src/local/completions.js";
@@ -45,24 +46,40 @@ const TEXT = "Ünïcödé 日本語😊 — café! The end.";
 describe("scoreWindows rows", () => {
   it("carry every token's exact bytes and its text, in one window and in many", async () => {
     const ids = [tokenizer.bos, ...tokenizer.encode(TEXT)];
-    for (const options of [{}, { maxContext: 6, stride: 2 }]) {
+    const utf8 = new TextDecoder("utf-8", { fatal: true });
+    for (const options of [{}, { maxContext: 6, stride: 2 }, { maxContext: 4, mode: "disjoint" as const }]) {
       const { endpoint: e, completions } = endpoint();
       const r = await scoreText(e, TEXT, options);
       expect(completions()).toBe(
-        options.maxContext ? planWindows(ids.length, { window: 5, stride: 2 }).length : 1,
+        options.maxContext ? planWindows(ids.length, resolveWindow(options, 8192)).length : 1,
       );
       expect(r.text).toBe(TEXT);
       expect(r.rows.map((row) => row.tokenId)).toEqual(ids);
       expect(r.rows[0]).toMatchObject({ special: true, logprob: null });
+      let split = 0;
+      let end = 0;
       for (const row of r.rows.slice(1)) {
         const bytes = tokenizer.bytes(row.tokenId as number);
-        expect(row.bytes).toEqual(bytes);
-        expect(row.token).toBe(new TextDecoder().decode(bytes));
+        let whole: string | undefined;
+        try {
+          whole = utf8.decode(bytes);
+        } catch {
+          split++;
+        }
+        // Whole characters keep their exact bytes; a token that splits one shows the characters
+        // it completes, and its bytes are left to the tokens' text.
+        expect(row.bytes).toEqual(whole === undefined ? null : bytes);
+        if (whole !== undefined) expect(row.token).toBe(whole);
+        expect(row.token).toBe(TEXT.slice(row.charStart, row.charEnd));
+        expect(row.charStart).toBe(end);
+        end = row.charEnd;
         expect(row.special).toBe(false);
         expect(row.logprob).toBeTypeOf("number");
       }
-      const joined = Buffer.concat(r.rows.slice(1).map((row) => row.bytes as Uint8Array));
-      expect(joined.toString("utf8")).toBe(TEXT);
+      expect(split).toBeGreaterThan(0);
+      expect(end).toBe(TEXT.length);
+      expect(r.summary.charCount).toBe(TEXT.length);
+      expect(r.summary.byteCount).toBe(Buffer.byteLength(TEXT));
     }
   });
 

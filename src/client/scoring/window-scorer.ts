@@ -39,7 +39,8 @@ const display = new TextDecoder("utf-8", { fatal: false });
  * `return_token_ids`), so the actual token at every position is known by id, and keeps from each
  * window only the tokens it scores (`[scoreFrom, end)`), each with its context length. The first
  * window's leading tokens `[begin, scoreFrom)` are kept as unscored context rows (no logprob, rank
- * or alternatives). With `spans`, every row's bytes and text come from the tokenizer's exact bytes.
+ * or alternatives). With `spans`, every row's bytes and text come from the tokenizer's exact bytes;
+ * tokens that split a UTF-8 character show whole characters, each on the token that completes it.
  *
  * @example
  * const { rows } = await scoreWindows(endpoint, { ids, windows: planWindows(ids.length, { window: 1023, stride: 511 }), topK: 5 });
@@ -129,9 +130,13 @@ function keep(
   }
   if (spans?.special[index]) kept.special = true;
   else if (spans) {
+    const joined = spans.joined[index];
     const bytes = spans.bytes[index]!;
-    kept.bytes = bytes;
-    kept.token = tokenText(bytes);
+    // A token that splits a character shows the characters it completes, and its bytes are left
+    // out: the text is assembled from bytes, and a partial character's span would otherwise be
+    // given to every token holding one of its bytes (overlapping offsets, characters counted twice).
+    kept.bytes = joined === null ? bytes : null;
+    kept.token = joined ?? tokenText(bytes);
     kept.special = false;
   }
   return kept;
