@@ -8,10 +8,10 @@ import { completeCustomId, keepCompleteLines } from "../../src/client/batch/resu
 import { runBatch } from "../../src/client/batch/run-batch.js";
 import { ResponseShapeError, UsageError } from "../../src/errors.js";
 import { chatResponse, planChat } from "../../src/local/chat-completions.js";
-import { completionsResponse } from "../../src/local/completions.js";
 import { embeddedEngine } from "../../src/local/engine.js";
 import { batchRequestLineSchema } from "../../src/providers/openai-batch-schema.js";
 import { parseVllmChatPrompt, RAW_TEXT_CHAT_TEMPLATE } from "../../src/providers/vllm-chat-prompt.js";
+import { answeredLine, collect } from "./batch-lines.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -20,24 +20,6 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const engine = embeddedEngine();
-const collect = async <T>(it: AsyncIterable<T>) => {
-  const all: T[] = [];
-  for await (const x of it) all.push(x);
-  return all;
-};
-/** The output line a runner writes for a request line, its body answered by the embedded engine in process. */
-const answer = (request: { custom_id: string; url: string; body: any }) => {
-  const body =
-    request.url === "/v1/chat/completions"
-      ? chatResponse(engine, planChat(engine, request.body))
-      : completionsResponse(engine, request.body);
-  return JSON.stringify({
-    id: `batch_req_${request.custom_id}`,
-    custom_id: request.custom_id,
-    response: { status_code: 200, request_id: "r", body: JSON.parse(body) },
-    error: null,
-  });
-};
 
 describe("batchRequests with endpoint: chat", () => {
   it("writes /v1/chat/completions lines with the pass-through template, one BOS, prompt_logprobs", async () => {
@@ -69,7 +51,7 @@ describe("batchRequests with endpoint: chat", () => {
     const rowsBy = async (endpoint: "chat" | "completions") => {
       const requests = await collect(batchRequests(texts, { model: "m", topK: 2, endpoint }));
       const input = requests.map((r) => JSON.stringify(r)).join("\n");
-      const output = requests.map(answer).join("\n");
+      const output = requests.map(answeredLine).join("\n");
       const outcomes = await collect(readBatchResults(output, { requests: input }));
       expect(outcomes.map((o) => o.error)).toEqual([undefined, undefined]);
       return outcomes.map((o) => o.result!);

@@ -7,9 +7,9 @@ import { exportBatch } from "../../src/client/batch/export-batch.js";
 import { loadBatchResults } from "../../src/client/batch/load-batch-results.js";
 import { readBatchResults } from "../../src/client/batch/read-batch-results.js";
 import { type HttpStatusError, ResponseShapeError, type ServerError, UsageError } from "../../src/errors.js";
-import { completionsResponse } from "../../src/local/completions.js";
 import { embeddedEngine } from "../../src/local/engine.js";
 import { batchRequestLineSchema } from "../../src/providers/openai-batch-schema.js";
+import { answeredLine, collect } from "./batch-lines.js";
 
 let dir: string;
 beforeEach(async () => {
@@ -18,22 +18,6 @@ beforeEach(async () => {
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const engine = embeddedEngine();
-const collect = async <T>(it: AsyncIterable<T>) => {
-  const all: T[] = [];
-  for await (const x of it) all.push(x);
-  return all;
-};
-
-/** A success line as an OpenAI-Batch runner writes it, its body answered by the embedded engine. */
-function answered(customId: string, body: unknown): string {
-  const answer = JSON.parse(completionsResponse(engine, body as any));
-  return JSON.stringify({
-    id: `batch_req_${customId}`,
-    custom_id: customId,
-    response: { status_code: 200, request_id: `req_${customId}`, body: answer },
-    error: null,
-  });
-}
 
 describe("batchRequests", () => {
   it("makes one valid /v1/completions line per text, read lazily, with custom ids", async () => {
@@ -89,7 +73,7 @@ describe("readBatchResults / loadBatchResults", () => {
     return_token_ids: true,
   };
   const lines = [
-    answered("ok", request),
+    answeredLine({ custom_id: "ok", body: request }),
     // OpenAI: a line that never ran.
     JSON.stringify({
       id: "batch_req_2",
