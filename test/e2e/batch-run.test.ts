@@ -9,6 +9,7 @@ import { connect } from "../../src/client/connect.js";
 import { TransportError } from "../../src/errors.js";
 import { type EmbeddedServer, serve } from "../../src/local/server.js";
 import { RAW_TEXT_CHAT_TEMPLATE } from "../../src/providers/vllm-chat-prompt.js";
+import { rowNumbers } from "./batch-helpers.js";
 import { countingProxy } from "./counting-proxy.js";
 
 /**
@@ -44,16 +45,6 @@ const sentText = (body: string): string => {
 const sentSoFar = () => proxies.map((p) => p.requests.length);
 const sentSince = (marks: number[]) =>
   proxies.flatMap((p, i) => p.requests.slice(marks[i]).map((r) => sentText(r.body)));
-
-const numbers = (r: Awaited<ReturnType<ReturnType<typeof connect>["score"]>>) =>
-  r.rows.map((row) => ({
-    id: row.tokenId,
-    token: row.token,
-    logprob: row.logprob,
-    rank: row.rank,
-    censored: row.rankCensored,
-    alternatives: row.alternatives.map((a) => [a.tokenId, a.logprob, a.rank]),
-  }));
 
 describe.each(["completions", "chat"] as const)("runBatch with %s lines on two servers", (endpoint) => {
   it("stops when aborted, resumes without re-sending finished lines, and loads what lab.score gives", async () => {
@@ -118,7 +109,7 @@ describe.each(["completions", "chat"] as const)("runBatch with %s lines on two s
       expect(loaded.text).toBe(text);
       expect(loaded.method).toBe("return_token_ids");
       expect(loaded.rows[0]!.logprob).toBeNull();
-      expect(numbers(loaded)).toEqual(numbers(direct));
+      expect(rowNumbers(loaded)).toEqual(rowNumbers(direct));
       expect(loaded.summary).toEqual(direct.summary);
     }
     // A third run has nothing left to send.

@@ -6,6 +6,7 @@ import { loadBatchResults } from "../../src/client/batch/load-batch-results.js";
 import { connect } from "../../src/client/connect.js";
 import { HttpStatusError, ResponseShapeError } from "../../src/errors.js";
 import { type EmbeddedServer, serve } from "../../src/local/server.js";
+import { rowNumbers } from "./batch-helpers.js";
 
 let server: EmbeddedServer;
 let dir: string;
@@ -110,16 +111,7 @@ describe("batch export → run → load against the embedded server", () => {
       const direct = await lab.score(text, { topK: 3 });
       expect(loaded.method).toBe("return_token_ids");
       expect(loaded.text).toBe(text);
-      const numbers = (r: typeof direct) =>
-        r.rows.map((row) => ({
-          id: row.tokenId,
-          token: row.token,
-          logprob: row.logprob,
-          rank: row.rank,
-          censored: row.rankCensored,
-          alternatives: row.alternatives.map((a) => [a.tokenId, a.logprob, a.rank]),
-        }));
-      expect(numbers(loaded)).toEqual(numbers(direct));
+      expect(rowNumbers(loaded)).toEqual(rowNumbers(direct));
       expect(loaded.summary).toEqual(direct.summary);
     }
     expect(batch.failures.map((f) => [f.customId, f.line, f.error.constructor])).toEqual([
