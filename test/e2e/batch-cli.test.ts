@@ -173,23 +173,11 @@ describe.skipIf(!built)("logprob-lab batch run as a process (built CLI)", () => 
     try {
       proxy.hold(8);
       const script = `require(${JSON.stringify(cliJs)}).main(process.argv.slice(1)).then((c) => { process.exitCode = c; })`;
-      const child = spawn(
-        process.execPath,
-        [
-          "-e",
-          script,
-          "batch",
-          "run",
-          requests,
-          "-o",
-          results,
-          "--base-url",
-          proxy.url,
-          "--concurrency",
-          "2",
-        ],
-        { env: { ...process.env, ACS_API_KEY: KEY } },
-      );
+      // The same run twice: first in a child process, killed part-way; then resumed in process.
+      const run = ["batch", "run", requests, "-o", results, "--base-url", proxy.url];
+      const child = spawn(process.execPath, ["-e", script, ...run, "--concurrency", "2"], {
+        env: { ...process.env, ACS_API_KEY: KEY },
+      });
       const exited = new Promise((done) => child.once("exit", done));
       // Eight answers get through; the rest wait at the proxy until the runner is killed.
       while (
@@ -210,17 +198,7 @@ describe.skipIf(!built)("logprob-lab batch run as a process (built CLI)", () => 
       expect(written.size).toBe(8);
       const before = proxy.requests.length;
       process.env.BATCH_CLI_KEY = KEY;
-      const rerun = await cli([
-        "batch",
-        "run",
-        requests,
-        "-o",
-        results,
-        "--base-url",
-        proxy.url,
-        "--api-key-env",
-        "BATCH_CLI_KEY",
-      ]);
+      const rerun = await cli([...run, "--api-key-env", "BATCH_CLI_KEY"]);
       expect(rerun.stdout).toMatch(/^wrote 22 line\(s\) \(0 failed\), skipped 8 already complete/);
       const resent = proxy.requests
         .slice(before)
