@@ -1,45 +1,17 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { connect } from "../../src/client/connect.js";
 import { type EmbeddedServer, serve } from "../../src/local/server.js";
+import { countingProxy } from "./counting-proxy.js";
 
 const API_KEY = "sk-test-9f3c1e7a-do-not-leak";
 let server: EmbeddedServer;
-let proxy: { url: string; close(): void; requests: string[] };
+let proxy: Awaited<ReturnType<typeof countingProxy>>;
+/** What reached the server through the proxy, as "METHOD path". */
+const reached = () => proxy.requests.map((r) => `${r.method} ${r.path}`);
 let dir: string;
-
-/** A pass-through proxy in front of the embedded server that counts the requests reaching it. */
-async function countingProxy(upstreamUrl: string): Promise<typeof proxy> {
-  const upstream = new URL(upstreamUrl);
-  const requests: string[] = [];
-  const srv = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (up) => {
-        res.writeHead(up.statusCode ?? 500, up.headers);
-        up.pipe(res);
-      },
-    );
-    req.pipe(forward);
-  });
-  await new Promise<void>((resolve) => srv.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`,
-    close: () => srv.close(),
-    requests,
-  };
-}
 
 async function cacheFiles(): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -51,7 +23,7 @@ beforeAll(async () => {
   proxy = await countingProxy(server.url);
 });
 afterAll(async () => {
-  proxy.close();
+  await proxy.close();
   await server.close();
 });
 beforeEach(async () => {
@@ -121,7 +93,7 @@ describe("the on-disk response cache", () => {
     await writeFile(completions!, good.slice(0, Math.floor(good.length / 2)));
     proxy.requests.length = 0;
     const second = await lab.score(texts[1], { cache: dir });
-    expect(proxy.requests).toEqual(["POST /v1/completions"]);
+    expect(reached()).toEqual(["POST /v1/completions"]);
     expect(plain(second)).toEqual(plain(first));
     // The entry was rewritten whole; now alter a number inside it, keeping the JSON valid.
     const entry = JSON.parse(await readFile(completions!, "utf8"));
@@ -130,7 +102,7 @@ describe("the on-disk response cache", () => {
     await writeFile(completions!, JSON.stringify({ ...entry, answer: altered }));
     proxy.requests.length = 0;
     const third = await lab.score(texts[1], { cache: dir });
-    expect(proxy.requests).toEqual(["POST /v1/completions"]);
+    expect(reached()).toEqual(["POST /v1/completions"]);
     expect(plain(third)).toEqual(plain(first));
   });
 });
