@@ -15,6 +15,7 @@ import {
   ServerError,
   TransportError,
 } from "../../src/errors.js";
+import { createRandom } from "../../src/local/random.js";
 import { type EmbeddedServer, serve } from "../../src/local/server.js";
 import type { LogprobResult } from "../../src/result.js";
 import {
@@ -111,17 +112,6 @@ const STREAM_FAULTS: [Fault, number][] = [
   ["nan", 2],
 ];
 
-/** mulberry32: a small seeded generator, so a plan is reproduced from its seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 function pick<T>(weights: [T, number][], r: number): T {
   const total = weights.reduce((s, [, w]) => s + w, 0);
   let x = r * total;
@@ -137,7 +127,7 @@ function pick<T>(weights: [T, number][], r: number): T {
  * left to chance), the rest of random kinds with random faults; a few are cancelled.
  */
 function plan(seed: number): Planned[] {
-  const random = rng(seed);
+  const random = createRandom(seed);
   const pairs = KINDS.flatMap(([kind]) =>
     (STREAMING.has(kind) ? STREAM_FAULTS : JSON_FAULTS).map(([first]) => ({ kind, first })),
   );
@@ -174,7 +164,9 @@ function decider(planned: Planned[]) {
     if (cancel !== "none") return info.index === 0 ? "drip" : "none";
     const first = planned[info.id]?.first;
     if (first && info.index === 0) return first;
-    const random = rng(SEED ^ Math.imul(info.id + 1, 0x9e3779b1) ^ Math.imul(info.index + 1, 0x85ebca6b));
+    const random = createRandom(
+      SEED ^ Math.imul(info.id + 1, 0x9e3779b1) ^ Math.imul(info.index + 1, 0x85ebca6b),
+    );
     if (random() >= FAULT_RATE) return "none";
     const faults = info.stream
       ? STREAM_FAULTS
