@@ -58,9 +58,12 @@ export class Transport {
   readonly #timeoutMs: number;
   readonly #maxRetries: number;
   readonly #agent: Agent;
+  /** The server root: the base URL without its trailing `/v1`. */
+  readonly #rootUrl: string;
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
+    this.#rootUrl = this.baseUrl.replace(/\/v1$/, "");
     this.#apiKey = options.apiKey;
     registerSecret(options.apiKey);
     this.#timeoutMs = options.timeoutMs ?? 120_000;
@@ -75,7 +78,7 @@ export class Transport {
 
   /** The absolute URL of a path, under the base or (with `root`) beside its trailing `/v1`. */
   url(path: string, root = false): string {
-    const base = root ? this.baseUrl.replace(/\/v1$/, "") : this.baseUrl;
+    const base = root ? this.#rootUrl : this.baseUrl;
     return `${base}${path.startsWith("/") ? path : `/${path}`}`;
   }
 

@@ -6,8 +6,10 @@ import { boundedMap, valuesOrThrow } from "../../src/client/scoring/bounded-map.
 import { JsonlWriter } from "../../src/client/scoring/jsonl-writer.js";
 import { tokenBytesFromPieces } from "../../src/client/scoring/piece-bytes.js";
 import { ScoreManyError } from "../../src/client/scoring/score-many-error.js";
+import type { ScoringEndpoint } from "../../src/client/scoring/scoring-endpoint.js";
 import { DEFAULT_MAX_CONTEXT, resolveTopK, resolveWindow } from "../../src/client/scoring/scoring-options.js";
-import { UsageError } from "../../src/errors.js";
+import { tokenizeText } from "../../src/client/scoring/tokenize-text.js";
+import { ResponseShapeError, UsageError } from "../../src/errors.js";
 
 const text = new TextDecoder();
 
@@ -168,5 +170,45 @@ describe("ScoreManyError", () => {
     expect(error.message).toMatch(/^1 of 3 texts failed .*#1: UsageError: score needs a non-empty string/);
     expect(error.results).toEqual(["a", undefined, "c"]);
     expect(error.failures[0].error).toBeInstanceOf(UsageError);
+  });
+});
+
+describe("tokenizeText answers", () => {
+  const endpointAnswering = (body: unknown): ScoringEndpoint => ({
+    provider: "vllm",
+    http: { url: (path) => `http://fake${path}`, postJson: async () => body },
+    model: "m",
+    tokenizer: {},
+    promptLogprobs: () => Promise.reject(new Error("not used")),
+  });
+  const good = {
+    count: 3,
+    max_model_len: 8192,
+    tokens: [128000, 791, 8415],
+    token_strs: ["<|begin_of_text|>", "The", "Ġcat"],
+  };
+
+  it("reads the ids, the context length and the pieces' exact bytes", async () => {
+    const t = await tokenizeText(endpointAnswering(good), "The cat");
+    expect(t?.ids).toEqual([128000, 791, 8415]);
+    expect(t?.maxModelLen).toBe(8192);
+    expect(t?.spans?.bytes.map((b) => (b ? text.decode(b) : null))).toEqual([null, "The", " cat"]);
+    expect(t?.spans?.joined).toBeNull(); // no token splits a character
+  });
+
+  it("refuses a malformed answer with the path that is wrong", async () => {
+    const cases: [unknown, string][] = [
+      [{ ...good, tokens: [128000, "791", 8415] }, "tokens.1"],
+      [{ ...good, tokens: [128000, 791.5, 8415] }, "tokens.1"],
+      [{ ...good, token_strs: ["<|begin_of_text|>", 7, "Ġcat"] }, "token_strs.1"],
+      [{ ...good, count: undefined }, "count"],
+      [{ ...good, tokens: null }, "tokens"],
+    ];
+    for (const [body, path] of cases) {
+      const error = await tokenizeText(endpointAnswering(body), "The cat").catch((e) => e);
+      expect(error).toBeInstanceOf(ResponseShapeError);
+      expect(error.path).toBe(path);
+      expect(error.message).toContain("vllm-tokenize");
+    }
   });
 });

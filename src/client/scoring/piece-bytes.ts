@@ -7,23 +7,37 @@ import { isSpecialTokenText } from "../../providers/token-text.js";
  * `"Ġcapital"`). Special tokens (`<|begin_of_text|>`) have no bytes and are flagged.
  *
  * @example
- * const spans: TokenBytes = { bytes: [null, Uint8Array.of(84)], special: [true, false], joined: [null, null] };
+ * const spans: TokenBytes = { bytes: [null, Uint8Array.of(84)], special: [true, false], joined: null };
  */
 export interface TokenBytes {
-  /** The token's bytes; null for a special token. */
+  /** The token's bytes (a view into the text's UTF-8); null for a special token. */
   bytes: (Uint8Array | null)[];
   special: boolean[];
   /**
    * For a token whose bytes split a UTF-8 character, its display text: the characters whose last
    * byte it holds (`""` for the middle of a character split in three or four), so that a run of
    * such tokens shows each character once, on the token that completes it — as the lossy dialects
-   * are repaired (`TokenTextAligner`). Null for a token of whole characters (and special tokens).
+   * are repaired (`TokenTextAligner`). Null for a token of whole characters (and special tokens);
+   * the whole array is null when no token splits a character (most texts).
    */
-  joined: (string | null)[];
+  joined: (string | null)[] | null;
 }
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: false });
+
+/**
+ * The byte each character of the byte-level alphabet stands for (-1: none), read from
+ * `byteLevelPieceBytes` once, so pieces are compared with the text without an array per piece.
+ */
+const BYTE_OF_CHAR: Int16Array = (() => {
+  const table = new Int16Array(0x200).fill(-1);
+  for (let code = 0; code < table.length; code++) {
+    const bytes = byteLevelPieceBytes(String.fromCharCode(code));
+    if (bytes !== null && bytes.length === 1) table[code] = bytes[0]!;
+  }
+  return table;
+})();
 
 /**
  * Token bytes from byte-level BPE pieces, trusted only when they spell `text` exactly: the
@@ -34,24 +48,44 @@ const decoder = new TextDecoder("utf-8", { fatal: false });
  * tokenBytesFromPieces(["<|begin_of_text|>", "The", "Ġcat"], "The cat")?.bytes[2] // bytes of " cat"
  */
 export function tokenBytesFromPieces(pieces: readonly string[], text: string): TokenBytes | null {
-  const bytes: (Uint8Array | null)[] = [];
-  const special: boolean[] = [];
+  const n = pieces.length;
+  const bytes: (Uint8Array | null)[] = new Array(n);
+  const special: boolean[] = new Array(n);
   const expected = encoder.encode(text);
   let at = 0;
-  for (const piece of pieces) {
-    if (isSpecialTokenText(piece)) {
-      bytes.push(null);
-      special.push(true);
+  let splits = false;
+  for (let i = 0; i < n; i++) {
+    const piece = pieces[i]!;
+    const first = piece.charCodeAt(0);
+    // Special-token names start with "<" or "["; the test is skipped for every other piece.
+    if ((first === 0x3c || first === 0x5b) && isSpecialTokenText(piece)) {
+      bytes[i] = null;
+      special[i] = true;
       continue;
     }
-    const own = byteLevelPieceBytes(piece);
-    if (own === null || own.length === 0 || at + own.length > expected.length) return null;
-    for (let k = 0; k < own.length; k++) if (expected[at + k] !== own[k]) return null;
-    at += own.length;
-    bytes.push(own);
-    special.push(false);
+    const end = matchPiece(piece, expected, at);
+    if (end <= at) return null;
+    if (!splits && (isContinuation(expected[at]) || isContinuation(expected[end]))) splits = true;
+    bytes[i] = expected.subarray(at, end);
+    special[i] = false;
+    at = end;
   }
-  return at === expected.length ? { bytes, special, joined: joinedText(bytes, expected) } : null;
+  if (at !== expected.length) return null;
+  return { bytes, special, joined: splits ? joinedText(bytes, expected) : null };
+}
+
+/**
+ * Where a piece's bytes end when they equal `expected` from `at`; -1 when they differ, run past
+ * its end, or the piece is not byte-level BPE.
+ */
+function matchPiece(piece: string, expected: Uint8Array, at: number): number {
+  const length = piece.length;
+  if (at + length > expected.length) return -1;
+  for (let k = 0; k < length; k++) {
+    const code = piece.charCodeAt(k);
+    if (code >= BYTE_OF_CHAR.length || BYTE_OF_CHAR[code] !== expected[at + k]) return -1;
+  }
+  return at + length;
 }
 
 /** A UTF-8 continuation byte (`10xxxxxx`): never the first byte of a character. */

@@ -118,6 +118,7 @@ export async function scoreMany(
   const report = (index: number, error?: unknown) => {
     done++;
     if (error !== undefined) failed++;
+    if (!reporter && !onProgress) return;
     const now = state();
     reporter?.update(now);
     onProgress?.({ index, ...now, ...(error !== undefined ? { error } : {}) });

@@ -57,7 +57,9 @@ export async function scoreWindows(
 ): Promise<WindowedRows> {
   const { ids, windows, topK, signal } = plan;
   const send = async (window: ScoringWindow) => {
-    const prompt = ids.slice(window.begin, window.end);
+    // The whole text in one window (every short text) is sent as the ids themselves, uncopied.
+    const prompt =
+      window.begin === 0 && window.end === ids.length ? ids : ids.slice(window.begin, window.end);
     const request = { ...promptLogprobsRequest("", { model: endpoint.model, topK }), prompt };
     const body = await endpoint.http.postJson("/completions", request, { signal });
     const parsed = parseVllmCompletion(body, { promptTokenIds: prompt, topK, includeGenerated: false });
@@ -130,7 +132,7 @@ function keep(
   }
   if (spans?.special[index]) kept.special = true;
   else if (spans) {
-    const joined = spans.joined[index];
+    const joined = spans.joined?.[index] ?? null;
     const bytes = spans.bytes[index]!;
     // A token that splits a character shows the characters it completes, and its bytes are left
     // out: the text is assembled from bytes, and a partial character's span would otherwise be
