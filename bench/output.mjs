@@ -117,16 +117,8 @@ async function drawTimes(pages, reps) {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
     headless: true,
-    // As src/display/image-export.ts launches it.
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-dev-shm-usage",
-      "--disable-sync",
-    ],
+    // As figure.toPNG launches it (src/display/image-export.ts).
+    args: [...dist("display/image-export.js").CHROMIUM_ARGS],
     env: { ...process.env, XDG_CACHE_HOME: home, XDG_CONFIG_HOME: home, XDG_DATA_HOME: home },
   });
   try {

@@ -30,7 +30,16 @@ export interface ImageOptions extends ImageSizeOptions {
   format?: "png" | "svg";
 }
 
-const CHROMIUM_ARGS = [
+/**
+ * The flags headless Chromium is launched with to draw figures: no sandbox (containers run it as
+ * root), no GPU, nothing fetched or synced in the background, and no /dev/shm (Docker's default
+ * 64 MB is too small for a page with plotly.js). The one list the tests, notebook runs and benches
+ * that draw figures launch with too.
+ *
+ * @example
+ * await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: [...CHROMIUM_ARGS] });
+ */
+export const CHROMIUM_ARGS: readonly string[] = [
   "--no-sandbox",
   "--disable-gpu",
   "--disable-background-networking",
@@ -233,7 +242,7 @@ async function launch(executablePath: string): Promise<Session> {
     browser = await chromium.launch({
       executablePath,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS],
       env: {
         ...process.env,
         XDG_CACHE_HOME: join(home, "cache"),

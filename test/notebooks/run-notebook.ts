@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } fr
 import { delimiter, join } from "node:path";
 import { type Browser, chromium, type Page } from "playwright-core";
 import { prepareNotebookEnv, repoRoot } from "../../scripts/notebook-env.mjs";
+import { CHROMIUM_ARGS } from "../../src/display/image-export.js";
 
 export { repoRoot };
 export const notebooksDir = join(repoRoot, "notebooks");
@@ -332,16 +333,7 @@ export async function openInChromium(htmlPath: string): Promise<RenderedPage> {
       XDG_CONFIG_HOME: join(home, "config"),
       XDG_DATA_HOME: join(home, "data"),
     },
-    args: [
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--no-first-run",
-      "--disable-sync",
-      // Docker's default 64 MB /dev/shm is too small for a 5 MB page with plotly.js.
-      "--disable-dev-shm-usage",
-    ],
+    args: [...CHROMIUM_ARGS],
   });
   const pageErrors: string[] = [];
   const consoleErrors: string[] = [];
