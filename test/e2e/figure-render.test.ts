@@ -2,10 +2,7 @@
 // standalone page (`fig.toHTML()`) and from the notebook output (the MIME bundle's packed HTML,
 // which is then the only copy of a figure this large): every trace drawn, and a hover that shows
 // the token and an alternative. Rendered in the system's headless Chromium through playwright-core.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { TokenLogprob } from "../../src/core/token-logprob.js";
 import { visibleWhitespace } from "../../src/core/visible-whitespace.js";
@@ -15,6 +12,7 @@ import { plot } from "../../src/display/plot.js";
 import { plotlySource } from "../../src/display/plotly-source.js";
 import { mimeBundleOf } from "../../src/display/show.js";
 import { longDocument } from "../plot/long-document.js";
+import { headlessChromium } from "./headless-chromium.js";
 
 // Code run in the page (page.evaluate) sees the DOM; the test config has no DOM lib.
 declare const document: any;
@@ -23,16 +21,11 @@ declare const window: any;
 const result = longDocument(1000, { topK: 20 });
 let browser: Browser;
 let page: Page;
-let home: string;
+let headless: Awaited<ReturnType<typeof headlessChromium>> | undefined;
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), "lplab-render-"));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "c"), XDG_CACHE_HOME: join(home, "k") },
-  });
+  headless = await headlessChromium();
+  browser = headless.browser;
   page = await (
     await browser.newContext({ offline: true, viewport: { width: 1000, height: 700 } })
   ).newPage();
@@ -41,10 +34,7 @@ beforeAll(async () => {
   await page.addScriptTag({ content: plotlySource() });
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  rmSync(home, { recursive: true, force: true });
-});
+afterAll(() => headless?.close());
 
 interface Drawn {
   /** Per trace: how many points plotly.js computed, and their x/y (the chart as drawn). */

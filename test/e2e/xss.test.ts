@@ -4,10 +4,7 @@
 // in headless Chromium (the system's, through playwright-core; no browser is downloaded), and each
 // payload must (a) not run — it calls window.__xss(i) or alert(i), which the page reports — and
 // (b) be found as text where it belongs: visible text, tooltips, Plotly's SVG text and hover labels.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { visibleWhitespace } from "../../src/core/visible-whitespace.js";
 import { plot } from "../../src/display/plot.js";
@@ -17,6 +14,7 @@ import { mimeBundleOf } from "../../src/display/show.js";
 import { fromResponse } from "../../src/from-response.js";
 import type { LogprobResult } from "../../src/result.js";
 import { tableToHTML } from "../../src/table/table-html.js";
+import { headlessChromium } from "./headless-chromium.js";
 
 /** Classic XSS vectors; `c` is the call that reports a run (`__xss(i)`), `a` an alert of the same i. */
 const VECTORS: ((c: string, a: string) => string)[] = [
@@ -185,20 +183,15 @@ declare const window: any;
 
 let browser: Browser;
 let page: Page;
-let home: string;
+let headless: Awaited<ReturnType<typeof headlessChromium>> | undefined;
 const hits: { where: string; i: number }[] = [];
 let where = "";
 const NOTEBOOK =
   '<!doctype html><html><head><meta charset="utf-8"></head><body><div id="nb"></div></body></html>';
 
 beforeAll(async () => {
-  home = mkdtempSync(join(tmpdir(), "logprob-lab-xss-"));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || "/usr/bin/chromium",
-    headless: true,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"],
-    env: { ...process.env, XDG_CONFIG_HOME: join(home, "c"), XDG_CACHE_HOME: join(home, "k") },
-  });
+  headless = await headlessChromium();
+  browser = headless.browser;
   const context = await browser.newContext({ offline: true });
   page = await context.newPage();
   await page.exposeFunction("__xss", (i: number) => hits.push({ where, i }));
@@ -216,10 +209,7 @@ beforeAll(async () => {
   await page.addScriptTag({ path: require.resolve("plotly.js-dist-min") });
 }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  rmSync(home, { recursive: true, force: true });
-});
+afterAll(() => headless?.close());
 
 interface Shown {
   /** One entry per output (`[data-out]` element): its text and the hover labels read. */
