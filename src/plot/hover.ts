@@ -1,6 +1,7 @@
 import { escapePlotly } from "../core/escape-html.js";
 import type { TokenLogprob } from "../core/token-logprob.js";
 import { visibleWhitespace } from "../core/visible-whitespace.js";
+import { shortPercent } from "./short-percent.js";
 
 /**
  * A token as Plotly should show it: visible whitespace, escaped (Plotly renders a subset of HTML
@@ -81,15 +82,6 @@ export function pointHoverTemplate(extra = ""): string {
     `logprob %{customdata[1]:.3f} nats · p %{customdata[2]:.2~%}${extra}<br>` +
     "rank %{customdata[3]}<br>others: %{customdata[4]}<extra></extra>"
   );
-}
-
-/** A probability as a short percentage: whole percents from 1%, one decimal from 0.1%, else "<0.1%". */
-function shortPercent(p: number): string {
-  const pct = p * 100;
-  if (pct >= 99.5) return "99+%";
-  if (pct >= 1) return `${pct.toFixed(0)}%`;
-  if (pct >= 0.1) return `${pct.toFixed(1)}%`;
-  return "<0.1%";
 }
 
 function formatProb(p: number): string {

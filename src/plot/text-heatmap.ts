@@ -5,6 +5,7 @@ import type { TokenLogprob } from "../core/token-logprob.js";
 import { visibleWhitespace } from "../core/visible-whitespace.js";
 import { type Palette, type PaletteName, palette } from "./palette.js";
 import { bucketColor } from "./ranks.js";
+import { shortPercent } from "./short-percent.js";
 import type { HasRows } from "./surprisal.js";
 
 export interface TextHeatmapOptions {
@@ -219,15 +220,6 @@ function percent(p: number): string {
   if (pct >= 1) return `${pct.toFixed(1)}%`;
   if (pct >= 0.01) return `${pct.toFixed(2)}%`;
   return "<0.01%";
-}
-
-/** An alternative's probability, coarser: whole percents from 1%, else one decimal, clamped to <0.1%. */
-function shortPercent(p: number): string {
-  const pct = p * 100;
-  if (pct >= 99.5) return "99+%";
-  if (pct >= 1) return `${pct.toFixed(0)}%`;
-  if (pct >= 0.1) return `${pct.toFixed(1)}%`;
-  return "<0.1%";
 }
 
 /** Surprisal class s0..s5 by the unit's summed surprisal (bits), or "u" when a part is unknown. */
