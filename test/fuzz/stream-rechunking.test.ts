@@ -8,6 +8,7 @@ import { DIALECTS } from "../../src/providers/dialects.js";
 import { GeneratedStreamParser } from "../../src/providers/generated-stream-parser.js";
 import type { Dialect } from "../../src/providers/parsed-sequence.js";
 import { LogprobResult } from "../../src/result.js";
+import { tokenRow } from "../fixtures/rows.js";
 import { CASES_PER_PARSER, FUZZ_TIMEOUT_MS, fuzzParameters } from "./fuzz-settings.js";
 import { checkSequence } from "./invariants.js";
 import {
@@ -205,7 +206,9 @@ describe("GeneratedStreamParser: any order of events, [DONE] and errors", {
         const parser = new GeneratedStreamParser("tgi", "in the test stream", (payload, seen) => {
           const { rows, done } = payload as { rows: number; done: boolean };
           return {
-            rows: Array.from({ length: rows }, (_, i) => row(seen + i)),
+            rows: Array.from({ length: rows }, (_, i) =>
+              tokenRow({ position: seen + i, tokenId: seen + i, token: "t", isPrompt: false }),
+            ),
             done,
             finishReason: done ? "length" : null,
           };
@@ -239,23 +242,6 @@ describe("GeneratedStreamParser: any order of events, [DONE] and errors", {
     );
   });
 });
-
-function row(position: number) {
-  return {
-    position,
-    tokenId: position,
-    token: "t",
-    bytes: null,
-    logprob: -1,
-    rank: 1,
-    rankCensored: false,
-    rankBound: null,
-    topK: 0,
-    alternatives: [],
-    isPrompt: false,
-    special: false,
-  };
-}
 
 function thrownBy(fn: () => unknown): unknown {
   try {
