@@ -49,6 +49,19 @@ const completionsBody = (model, ids) =>
     return_token_ids: true,
   });
 
+/** POSTs a JSON body to `root` + `path` with plain `undici.request` and returns the answer's text (non-200 throws). */
+async function postText(dispatcher, root, path, body) {
+  const res = await request(`${root}${path}`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+    dispatcher,
+  });
+  const text = await res.body.text();
+  if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}: ${text}`);
+  return text;
+}
+
 /** Runs `task` over `items`, `limit` at a time (the baselines' pool). */
 async function pool(items, limit, task) {
   let next = 0;
@@ -64,17 +77,7 @@ async function record(texts, file) {
   const server = await serve({ port: 0 });
   const root = server.url.replace(/\/v1$/, "");
   const agent = new Agent(agentOptions);
-  const post = async (path, body) => {
-    const res = await request(`${root}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      dispatcher: agent,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}: ${text}`);
-    return text;
-  };
+  const post = (path, body) => postText(agent, root, path, body);
   try {
     const modelsText = await (await request(`${server.url}/models`, { dispatcher: agent })).body.text();
     const model = JSON.parse(modelsText).data[0].id;
@@ -177,17 +180,7 @@ export async function bench({ reps, record: report }) {
     fetchOptions: { dispatcher: sdkAgent },
   });
   let positions = 0;
-  const rawPost = async (path, body) => {
-    const res = await request(`${root}${path}`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body,
-      dispatcher: rawAgent,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`${path} answered ${res.statusCode}: ${text}`);
-    return JSON.parse(text);
-  };
+  const rawPost = async (path, body) => JSON.parse(await postText(rawAgent, root, path, body));
   const tasks = {
     library: async () => {
       const results = await lab.scoreMany(texts, { concurrency: CONCURRENCY, progress: false });
