@@ -21,6 +21,8 @@ export interface ConnectOptions {
 }
 
 let embedded: Promise<EmbeddedServer> | undefined;
+/** Labs whose open transport talks to `embedded`. */
+let embeddedUsers = 0;
 
 /**
  * Connects to a logprob server: the one named by the options or by the environment
@@ -43,12 +45,31 @@ export function connect(options: ConnectOptions = {}): Lab {
   };
   let transport: Promise<Transport> | undefined;
   let model: Promise<string> | undefined;
+  /** Whether the open transport holds a reference to the shared embedded server. */
+  let holdsEmbedded = false;
+  let closing: Promise<void> = Promise.resolve();
   const endpoint: Endpoint = {
     provider: config.provider,
     transport() {
-      transport ??= config.baseUrl
-        ? Promise.resolve(new Transport({ baseUrl: config.baseUrl, ...transportOptions }))
-        : embeddedServer().then((server) => new Transport({ baseUrl: server.url, ...transportOptions }));
+      if (transport) return transport;
+      if (config.baseUrl) {
+        transport = Promise.resolve(new Transport({ baseUrl: config.baseUrl, ...transportOptions }));
+        return transport;
+      }
+      holdsEmbedded = true;
+      const opening: Promise<Transport> = acquireEmbedded().then(
+        (server) => new Transport({ baseUrl: server.url, ...transportOptions }),
+        (error) => {
+          // Nothing was opened: the next call tries again.
+          if (transport === opening) {
+            transport = undefined;
+            holdsEmbedded = false;
+            void releaseEmbedded();
+          }
+          throw error;
+        },
+      );
+      transport = opening;
       return transport;
     },
     model() {
@@ -58,17 +79,46 @@ export function connect(options: ConnectOptions = {}): Lab {
     async cacheScope() {
       return config.baseUrl ? undefined : `embedded:${embeddedEngine().model.checksum}`;
     },
+    close() {
+      const open = transport;
+      const embeddedHeld = holdsEmbedded;
+      transport = undefined;
+      holdsEmbedded = false;
+      // A second call while the first is still closing waits for the same work.
+      if (open) closing = closeTransport(open, embeddedHeld);
+      return closing;
+    },
   };
   return new Lab(endpoint);
 }
 
-/** The in-process embedded server shared by every `connect()` without an endpoint. */
-function embeddedServer(): Promise<EmbeddedServer> {
+/**
+ * The in-process embedded server shared by every `connect()` without an endpoint, started by the
+ * first lab that needs it and stopped when the last lab using it closes.
+ */
+function acquireEmbedded(): Promise<EmbeddedServer> {
+  embeddedUsers++;
   embedded ??= serve({ port: 0, unref: true }).catch((error) => {
     embedded = undefined;
     throw error;
   });
   return embedded;
+}
+
+/** Closes a lab's transport (once it has opened) and gives back its hold on the embedded server. */
+async function closeTransport(open: Promise<Transport>, embeddedHeld: boolean): Promise<void> {
+  const opened = await open.catch(() => undefined);
+  await opened?.close();
+  if (embeddedHeld) await releaseEmbedded();
+}
+
+/** Gives back a lab's reference to the embedded server; the last one stops it. */
+async function releaseEmbedded(): Promise<void> {
+  embeddedUsers--;
+  if (embeddedUsers > 0 || embedded === undefined) return;
+  const server = embedded;
+  embedded = undefined;
+  await (await server.catch(() => undefined))?.close();
 }
 
 async function resolveModel(

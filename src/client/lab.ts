@@ -41,6 +41,8 @@ export interface Endpoint {
    * its checksum (its port changes with every session, its answers do not); undefined: the URL.
    */
   cacheScope?(): Promise<string | undefined>;
+  /** Closes what `transport()` opened (see `Lab.close`); the next call opens anew. */
+  close?(): Promise<void>;
 }
 
 /**
@@ -62,6 +64,24 @@ export class Lab {
   /** The dialect this lab speaks. */
   get provider(): Provider {
     return this.#endpoint.provider;
+  }
+
+  /**
+   * Closes this lab's keep-alive connections (after the requests in flight finish) and, when it
+   * was using the in-process embedded server, gives it back: the server stops once no open lab
+   * uses it. Calling it again does nothing; a later request opens new connections (and starts the
+   * embedded server again if needed). Call it when done, so that sockets do not linger.
+   *
+   * @example
+   * const lab = connect();
+   * try {
+   *   console.log((await lab.score("The capital of France is Paris.")).summary.perplexity);
+   * } finally {
+   *   await lab.close();
+   * }
+   */
+  async close(): Promise<void> {
+    await this.#endpoint.close?.();
   }
 
   /** The base URL requests go to (starts the embedded server when that is the endpoint). */
