@@ -1,11 +1,10 @@
-import { createServer, request as httpRequest } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/client/connect.js";
 import { HttpStatusError } from "../../src/errors.js";
 import { embeddedEngine } from "../../src/local/engine.js";
 import { type EmbeddedServer, serve } from "../../src/local/server.js";
 import { rejection } from "../fixtures/load.js";
+import { countingProxy } from "./counting-proxy.js";
 
 let server: EmbeddedServer;
 beforeAll(async () => {
@@ -17,45 +16,14 @@ afterAll(() => server.close());
  * A proxy in front of the embedded server that behaves like an older or thinner vLLM: it drops
  * `prompt_token_ids` and, optionally, has no `/tokenize`.
  */
-async function olderServer(options: {
-  tokenize: boolean;
-}): Promise<{ url: string; close(): void; paths: string[] }> {
-  const upstream = new URL(server.url);
-  const paths: string[] = [];
-  const proxy = createServer((req, res) => {
-    paths.push(req.url ?? "");
-    if (!options.tokenize && req.url === "/tokenize") {
-      res.writeHead(404, { "content-type": "application/json" });
-      return res.end('{"detail":"Not Found"}');
-    }
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: req.url,
-        method: req.method,
-        headers: req.headers,
-      },
-      (up) => {
-        let data = "";
-        up.on("data", (c) => {
-          data += c;
-        });
-        up.on("end", () => {
-          const body = data.replace(/"prompt_token_ids":\[[\d,]*\]/g, '"prompt_token_ids":null');
-          res.writeHead(up.statusCode ?? 500, { "content-type": "application/json" });
-          res.end(body);
-        });
-      },
-    );
-    req.pipe(forward);
+function olderServer(options: { tokenize: boolean }) {
+  return countingProxy(server.url, {
+    answer: (request) =>
+      !options.tokenize && request.path === "/tokenize"
+        ? { status: 404, body: '{"detail":"Not Found"}' }
+        : undefined,
+    rewrite: (body) => body.replace(/"prompt_token_ids":\[[\d,]*\]/g, '"prompt_token_ids":null'),
   });
-  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/v1`,
-    close: () => proxy.close(),
-    paths,
-  };
 }
 
 describe("lab.promptLogprobs against the embedded server", () => {
@@ -106,10 +74,10 @@ describe("lab.promptLogprobs against the embedded server", () => {
       );
       expect(b.method).toBe("echo");
       for (const r of [a, b]) expect(r.tokens.objects()).toEqual(reference.tokens.objects());
-      expect(withTokenize.paths).toContain("/tokenize");
+      expect(withTokenize.requests.map((r) => r.path)).toContain("/tokenize");
     } finally {
-      withTokenize.close();
-      withoutTokenize.close();
+      await withTokenize.close();
+      await withoutTokenize.close();
     }
   });
 

@@ -8,12 +8,20 @@ export interface ProxiedRequest {
   body: string;
 }
 
+/** How a proxy may stand in for a different server than the one behind it. */
+export interface ProxyChanges {
+  /** An answer of its own for a request (e.g. a 404 for a route an older server lacks), else undefined. */
+  answer?: (request: ProxiedRequest) => { status: number; body: string } | undefined;
+  /** Rewrites every forwarded answer's body (e.g. to drop a field an older server does not send). */
+  rewrite?: (body: string) => string;
+}
+
 /**
  * A pass-through HTTP proxy on 127.0.0.1 in front of a server, logging every request that
  * reaches it (so a test can say, from the server's side, what was sent). `hold(n)` lets `n` more
- * requests through and parks the rest until `release()`.
+ * requests through and parks the rest until `release()`; `changes` make it answer as another server.
  */
-export async function countingProxy(upstreamUrl: string) {
+export async function countingProxy(upstreamUrl: string, changes: ProxyChanges = {}) {
   const upstream = new URL(upstreamUrl);
   const requests: ProxiedRequest[] = [];
   let allowance = Number.POSITIVE_INFINITY;
@@ -24,7 +32,13 @@ export async function countingProxy(upstreamUrl: string) {
     req.on("end", () => {
       const body = Buffer.concat(chunks);
       const forward = () => {
-        requests.push({ method: req.method ?? "", path: req.url ?? "", body: body.toString("utf8") });
+        const request = { method: req.method ?? "", path: req.url ?? "", body: body.toString("utf8") };
+        requests.push(request);
+        const own = changes.answer?.(request);
+        if (own) {
+          res.writeHead(own.status, { "content-type": "application/json" });
+          return res.end(own.body);
+        }
         const out = httpRequest(
           {
             host: upstream.hostname,
@@ -34,8 +48,18 @@ export async function countingProxy(upstreamUrl: string) {
             headers: req.headers,
           },
           (up) => {
-            res.writeHead(up.statusCode ?? 500, up.headers);
-            up.pipe(res);
+            const { rewrite } = changes;
+            if (!rewrite) {
+              res.writeHead(up.statusCode ?? 500, up.headers);
+              return up.pipe(res);
+            }
+            const parts: Buffer[] = [];
+            up.on("data", (part: Buffer) => parts.push(part));
+            up.on("end", () => {
+              // The body's length changes, so none of the upstream's framing headers can be kept.
+              res.writeHead(up.statusCode ?? 500, { "content-type": "application/json" });
+              res.end(rewrite(Buffer.concat(parts).toString("utf8")));
+            });
           },
         );
         out.on("error", () => res.destroy());
