@@ -26,7 +26,6 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const text = "Rain fell on the hills all night, and the rivers rose.";
 const plain = (r: { rows: readonly any[] }) => r.rows.map(({ bytes, ...row }) => row);
-const sent = () => proxy.requests.map((r) => `${r.method} ${r.path}`);
 
 async function entryFiles(): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
@@ -70,16 +69,16 @@ describe("the response cache against the embedded server", () => {
     async (_, corrupt) => {
       const lab = connect({ baseUrl: proxy.url, model: "llama-8b" });
       const first = await lab.score(text, { cache: dir });
-      expect(sent()).toEqual(["POST /tokenize", "POST /v1/completions"]);
+      expect(proxy.sent()).toEqual(["POST /tokenize", "POST /v1/completions"]);
       const file = await completionsEntry();
       await corrupt(file, await readFile(file));
       proxy.requests.length = 0;
       const second = await lab.score(text, { cache: dir });
-      expect(sent()).toEqual(["POST /v1/completions"]);
+      expect(proxy.sent()).toEqual(["POST /v1/completions"]);
       expect(plain(second)).toEqual(plain(first));
       proxy.requests.length = 0;
       expect(plain(await lab.score(text, { cache: dir }))).toEqual(plain(first));
-      expect(sent()).toEqual([]);
+      expect(proxy.sent()).toEqual([]);
     },
   );
 

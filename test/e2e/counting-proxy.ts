@@ -75,6 +75,8 @@ export async function countingProxy(upstreamUrl: string, changes: ProxyChanges =
   return {
     url: `http://127.0.0.1:${(srv.address() as AddressInfo).port}/v1`,
     requests,
+    /** The requests so far as "METHOD path", for a test to compare with what it expects sent. */
+    sent: () => requests.map((r) => `${r.method} ${r.path}`),
     /** Lets `n` more requests through; later ones wait for `release`. */
     hold(n: number) {
       allowance = n;

@@ -9,8 +9,6 @@ import { countingProxy } from "./counting-proxy.js";
 const API_KEY = "sk-test-9f3c1e7a-do-not-leak";
 let server: EmbeddedServer;
 let proxy: Awaited<ReturnType<typeof countingProxy>>;
-/** What reached the server through the proxy, as "METHOD path". */
-const reached = () => proxy.requests.map((r) => `${r.method} ${r.path}`);
 let dir: string;
 
 async function cacheFiles(): Promise<string[]> {
@@ -93,7 +91,7 @@ describe("the on-disk response cache", () => {
     await writeFile(completions!, good.slice(0, Math.floor(good.length / 2)));
     proxy.requests.length = 0;
     const second = await lab.score(texts[1], { cache: dir });
-    expect(reached()).toEqual(["POST /v1/completions"]);
+    expect(proxy.sent()).toEqual(["POST /v1/completions"]);
     expect(plain(second)).toEqual(plain(first));
     // The entry was rewritten whole; now alter a number inside it, keeping the JSON valid.
     const entry = JSON.parse(await readFile(completions!, "utf8"));
@@ -102,7 +100,7 @@ describe("the on-disk response cache", () => {
     await writeFile(completions!, JSON.stringify({ ...entry, answer: altered }));
     proxy.requests.length = 0;
     const third = await lab.score(texts[1], { cache: dir });
-    expect(reached()).toEqual(["POST /v1/completions"]);
+    expect(proxy.sent()).toEqual(["POST /v1/completions"]);
     expect(plain(third)).toEqual(plain(first));
   });
 });
