@@ -17,7 +17,7 @@ export interface Summary {
   bitsPerByte: number;
   /** UTF-8 bytes of the scored tokens. */
   byteCount: number;
-  /** UTF-16 characters of the scored tokens' spans. */
+  /** UTF-16 characters covered by the scored tokens' spans (a character split over tokens counts once). */
   charCount: number;
 }
 
@@ -33,12 +33,15 @@ export function summarize(rows: readonly TokenLogprob[]): Summary {
   let total = 0;
   let byteCount = 0;
   let charCount = 0;
+  // Tokens that split a character share its span, so spans are counted as a union, not a sum.
+  let coveredUntil = 0;
   for (const row of rows) {
     if (row.logprob === null) continue;
     tokenCount++;
     total += row.logprob;
     byteCount += row.bytes ? row.bytes.length : utf8Length(row.token);
-    charCount += row.charEnd - row.charStart;
+    charCount += Math.max(0, row.charEnd - Math.max(row.charStart, coveredUntil));
+    coveredUntil = Math.max(coveredUntil, row.charEnd);
   }
   const mean = tokenCount > 0 ? total / tokenCount : Number.NaN;
   return {
