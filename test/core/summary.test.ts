@@ -25,8 +25,22 @@ describe("summarize", () => {
     // "a雨b" with 雨 (3 UTF-8 bytes) split over two tokens: both get 雨's span 1..2.
     const rows = [
       tokenRow({ position: 0, token: "a", logprob: -1, charStart: 0, charEnd: 1 }),
-      tokenRow({ position: 1, token: "", bytes: new Uint8Array([0xe9, 0x9b]), logprob: -2, charStart: 1, charEnd: 2 }),
-      tokenRow({ position: 2, token: "雨", bytes: new Uint8Array([0xa8]), logprob: -3, charStart: 1, charEnd: 2 }),
+      tokenRow({
+        position: 1,
+        token: "",
+        bytes: new Uint8Array([0xe9, 0x9b]),
+        logprob: -2,
+        charStart: 1,
+        charEnd: 2,
+      }),
+      tokenRow({
+        position: 2,
+        token: "雨",
+        bytes: new Uint8Array([0xa8]),
+        logprob: -3,
+        charStart: 1,
+        charEnd: 2,
+      }),
       tokenRow({ position: 3, token: "b", logprob: -4, charStart: 2, charEnd: 3 }),
     ];
     const s = summarize(rows);
