@@ -690,7 +690,9 @@ describe("graceful shutdown", () => {
       raw += chunk;
     });
     const ended = new Promise<void>((resolve) => socket.once("close", () => resolve()));
-    const body = JSON.stringify({ ...GREEDY_LONG, max_tokens: 200 });
+    // A stream long enough to be still running when the pipelined request below is read: were it
+    // over first, the connection would be idle and simply closed (no 503 to check).
+    const body = JSON.stringify({ ...GREEDY_LONG, max_tokens: 8000 });
     socket.write(
       `POST /v1/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
