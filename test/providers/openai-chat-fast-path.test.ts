@@ -9,17 +9,7 @@ import {
 } from "../../src/providers/openai-chat.js";
 import { chatResponseSchema, chatTokenLogprobSchema } from "../../src/providers/openai-chat-schema.js";
 import { validate } from "../../src/providers/validate.js";
-import { fixture } from "../fixtures/load.js";
-
-/** What parsing gives: the sequence, or the error as a plain record (class, message, dialect, path). */
-function outcome(parse: () => unknown): unknown {
-  try {
-    return { ok: parse() };
-  } catch (error) {
-    const e = error as Error & { path?: string; dialect?: string };
-    return { error: { name: e.name, message: e.message, path: e.path, dialect: e.dialect } };
-  }
-}
+import { fixture, outcome } from "../fixtures/load.js";
 
 /** The fast path (hand-checked content, refusal and prompt_logprobs) and the zod-only path. */
 function bothPaths(body: unknown, options: ChatParseOptions = {}) {

@@ -9,17 +9,7 @@ import {
   type VllmParseOptions,
 } from "../../src/providers/vllm-completions.js";
 import { completionResponseSchema, promptLogprobsSchema } from "../../src/providers/vllm-schema.js";
-import { fixture } from "../fixtures/load.js";
-
-/** What parsing gives: the sequence, or the error as a plain record (class, message, dialect, path). */
-function outcome(parse: () => unknown): unknown {
-  try {
-    return { ok: parse() };
-  } catch (error) {
-    const e = error as Error & { path?: string; dialect?: string };
-    return { error: { name: e.name, message: e.message, path: e.path, dialect: e.dialect } };
-  }
-}
+import { fixture, outcome } from "../fixtures/load.js";
 
 /** The fast path (hand-checked prompt_logprobs) and the zod-only path on the same body. */
 function bothPaths(body: unknown, options: VllmParseOptions = {}) {
