@@ -1,9 +1,9 @@
-import { ResponseShapeError, UsageError } from "../errors.js";
+import { ResponseShapeError } from "../errors.js";
 import type { ChatRequest } from "./chat-request-schema.js";
 import { normalizeDecodedTokens } from "./decoded-token-text.js";
 import { OPENAI_CHAT_DIALECT, validateChatResponse } from "./openai-chat.js";
 import type { ParsedSequence } from "./parsed-sequence.js";
-import { promptRows, type VllmParseOptions } from "./vllm-completions.js";
+import { checkPromptTopK, promptRows, type VllmParseOptions } from "./vllm-completions.js";
 
 /**
  * A chat template that passes the text through untouched: the tokenizer's BOS, then the first
@@ -37,9 +37,7 @@ export function chatPromptLogprobsRequest(
   text: string,
   options: { model: string; topK: number },
 ): ChatRequest {
-  if (!Number.isInteger(options.topK) || options.topK < 0 || options.topK > 20) {
-    throw new UsageError(`topK must be an integer from 0 to 20 (vLLM's default limit); got ${options.topK}`);
-  }
+  checkPromptTopK(options.topK);
   return {
     model: options.model,
     messages: [{ role: "user", content: text }],

@@ -33,6 +33,19 @@ type PromptLogprobs = NonNullable<CompletionChoice["prompt_logprobs"]>;
 export const VLLM_DIALECT = "vllm-completions" as const;
 
 /**
+ * `prompt_logprobs`' k checked: an integer 0..20 (vLLM's default `--max-logprobs`), for every body
+ * that asks for prompt logprobs (completions or chat).
+ *
+ * @example
+ * checkPromptTopK(5) // ok; checkPromptTopK(21) throws a UsageError
+ */
+export function checkPromptTopK(topK: number): void {
+  if (!Number.isInteger(topK) || topK < 0 || topK > 20) {
+    throw new UsageError(`topK must be an integer from 0 to 20 (vLLM's default limit); got ${topK}`);
+  }
+}
+
+/**
  * Builds the `/v1/completions` body that asks for prompt logprobs: `max_tokens` 1 because the
  * hosted wrapper requires ≥ 1, `return_token_ids` so the actual tokens come back by id.
  *
@@ -43,9 +56,7 @@ export function promptLogprobsRequest(
   prompt: string,
   options: { model: string; topK: number },
 ): CompletionRequest {
-  if (!Number.isInteger(options.topK) || options.topK < 0 || options.topK > 20) {
-    throw new UsageError(`topK must be an integer from 0 to 20 (vLLM's default limit); got ${options.topK}`);
-  }
+  checkPromptTopK(options.topK);
   return {
     model: options.model,
     prompt,
