@@ -1,79 +1,18 @@
 import { describe, expect, it } from "vitest";
 import { compareChoices } from "../../src/client/scoring/compare-choices.js";
-import type { JsonPoster } from "../../src/client/scoring/json-poster.js";
 import { scoreContinuation } from "../../src/client/scoring/score-continuation.js";
 import { scoreText } from "../../src/client/scoring/score-text.js";
-import type { ScoringEndpoint } from "../../src/client/scoring/scoring-endpoint.js";
-import { HttpStatusError, ResponseShapeError, UsageError } from "../../src/errors.js";
-import { completionsResponse } from "../../src/local/completions.js";
+import { ResponseShapeError, UsageError } from "../../src/errors.js";
 import { embeddedEngine } from "../../src/local/engine.js";
-import { parseVllmCompletion } from "../../src/providers/vllm-completions.js";
-import { LogprobResult } from "../../src/result.js";
 import { rejection } from "../fixtures/load.js";
-
-interface FakeOptions {
-  /** /tokenize answers (default true). */
-  tokenize?: boolean;
-  /** /tokenize returns raw pieces (default true). */
-  pieces?: boolean;
-  maxModelLen?: number;
-  /** Rewrite each /completions answer. */
-  tamper?: (body: any) => any;
-}
-
-/**
- * An endpoint answered in-process by the embedded engine (no network): vLLM's /tokenize and
- * /v1/completions, recording every request.
- */
-function fakeEndpoint(options: FakeOptions = {}) {
-  const engine = { ...embeddedEngine(), maxModelLen: options.maxModelLen ?? 8192 };
-  const requests: { path: string; body: any }[] = [];
-  const http: JsonPoster = {
-    url: (path) => `http://fake/v1${path}`,
-    async postJson(path, body: any) {
-      requests.push({ path, body });
-      if (path === "/tokenize") {
-        if (options.tokenize === false) {
-          throw new HttpStatusError({ status: 404, url: "http://fake/tokenize", serverMessage: "Not Found" });
-        }
-        const ids = [engine.tokenizer.bos, ...engine.tokenizer.encode(body.prompt)];
-        return {
-          count: ids.length,
-          max_model_len: engine.maxModelLen,
-          tokens: ids,
-          token_strs: options.pieces === false ? null : ids.map((id) => engine.tokenizer.piece(id)),
-        };
-      }
-      const answer = JSON.parse(completionsResponse(engine, body));
-      return options.tamper ? options.tamper(answer) : answer;
-    },
-  };
-  const endpoint: ScoringEndpoint = {
-    provider: "vllm",
-    http,
-    model: "m",
-    tokenizer: {},
-    async promptLogprobs(text, { topK }) {
-      const body = await http.postJson("/completions", {
-        model: "m",
-        prompt: text,
-        max_tokens: 1,
-        prompt_logprobs: topK,
-        return_token_ids: true,
-      });
-      const parsed = parseVllmCompletion(body, { prompt: text, topK, includeGenerated: false });
-      return new LogprobResult(parsed.rows, parsed);
-    },
-  };
-  return { endpoint, requests, engine };
-}
+import { inProcessEndpoint } from "./in-process-endpoint.js";
 
 const { model, tokenizer } = embeddedEngine();
 const truth = (ids: readonly number[], i: number, from = 0) => model.query(ids.slice(from, i), ids[i], 5);
 
 describe("scoreText (in-process endpoint)", () => {
   it("sends token-id windows no longer than maxContext − 1, each scoring only its new tokens", async () => {
-    const { endpoint, requests } = fakeEndpoint();
+    const { endpoint, requests } = inProcessEndpoint();
     const text = "The cat sat on the mat and looked at the dog, which was asleep.";
     const r = await scoreText(endpoint, text, { maxContext: 8, stride: 3 });
     const ids = [tokenizer.bos, ...tokenizer.encode(text)];
@@ -95,7 +34,7 @@ describe("scoreText (in-process endpoint)", () => {
   });
 
   it("reports a server that scored other tokens than those sent", async () => {
-    const { endpoint } = fakeEndpoint({
+    const { endpoint } = inProcessEndpoint({
       tamper: (body) => {
         body.choices[0].prompt_token_ids[1] = 9999;
         return body;
@@ -107,7 +46,7 @@ describe("scoreText (in-process endpoint)", () => {
   });
 
   it("scores in one text request when the server has no /tokenize, and asks /tokenize only once", async () => {
-    const { endpoint, requests } = fakeEndpoint({ tokenize: false });
+    const { endpoint, requests } = inProcessEndpoint({ tokenize: false });
     const r = await scoreText(endpoint, "The cat sat on the mat.");
     await scoreText(endpoint, "The dog.");
     expect(requests.filter((q) => q.path === "/tokenize")).toHaveLength(1);
@@ -119,7 +58,7 @@ describe("scoreText (in-process endpoint)", () => {
   });
 
   it("checks its arguments before sending anything", async () => {
-    const { endpoint, requests } = fakeEndpoint();
+    const { endpoint, requests } = inProcessEndpoint();
     expect(await rejection(scoreText(endpoint, ""))).toBeInstanceOf(UsageError);
     expect(await rejection(scoreText(endpoint, "Hi", { maxContext: 10, stride: 20 }))).toBeInstanceOf(
       UsageError,
@@ -131,7 +70,7 @@ describe("scoreText (in-process endpoint)", () => {
 
 describe("scoreContinuation boundary (in-process endpoint)", () => {
   it("gives the token spanning the boundary to the continuation", async () => {
-    const { endpoint } = fakeEndpoint();
+    const { endpoint } = inProcessEndpoint();
     const r = await scoreContinuation(endpoint, "The cat sat on the ma", "t");
     const ids = [tokenizer.bos, ...tokenizer.encode("The cat sat on the mat")];
     expect(r.continuationStart).toBe(6);
@@ -148,7 +87,7 @@ describe("scoreContinuation boundary (in-process endpoint)", () => {
   it("places the boundary exactly without byte-level pieces, from the scored tokens' text", async () => {
     // "a  " alone is "a" "  "; "a  x" is "a" " " " x". The shared prefix says 2; the text says 3.
     for (const pieces of [true, false]) {
-      const { endpoint } = fakeEndpoint({ pieces });
+      const { endpoint } = inProcessEndpoint({ pieces });
       const r = await scoreContinuation(endpoint, "a  ", "x");
       expect(r.rows.map((row) => row.token)).toEqual(["<|begin_of_text|>", "a", " ", " x"]);
       expect(r.continuationStart).toBe(3);
@@ -158,7 +97,7 @@ describe("scoreContinuation boundary (in-process endpoint)", () => {
   });
 
   it("places the boundary without /tokenize, from the one request's tokens", async () => {
-    const { endpoint } = fakeEndpoint({ tokenize: false });
+    const { endpoint } = inProcessEndpoint({ tokenize: false });
     const r = await scoreContinuation(endpoint, "The cat sat on the ma", "t");
     expect(r.continuationStart).toBe(6);
     expect(r.rows[6].token).toBe(" mat");
@@ -166,7 +105,7 @@ describe("scoreContinuation boundary (in-process endpoint)", () => {
   });
 
   it("cuts a long context on the left and scores the continuation in one window", async () => {
-    const { endpoint, requests } = fakeEndpoint({ maxModelLen: 8 });
+    const { endpoint, requests } = inProcessEndpoint({ maxModelLen: 8 });
     const context = "The cat sat on the mat and looked at the";
     const r = await scoreContinuation(endpoint, context, " dog");
     const ids = [tokenizer.bos, ...tokenizer.encode(`${context} dog`)];
@@ -180,7 +119,7 @@ describe("scoreContinuation boundary (in-process endpoint)", () => {
   });
 
   it("needs topK ≥ 1 and a non-empty continuation", async () => {
-    const { endpoint } = fakeEndpoint();
+    const { endpoint } = inProcessEndpoint();
     expect((await rejection(scoreContinuation(endpoint, "a", "b", { topK: 0 }))).message).toMatch(/isGreedy/);
     expect(await rejection(scoreContinuation(endpoint, "a", ""))).toBeInstanceOf(UsageError);
     expect(await rejection(scoreContinuation(endpoint, "a\uD83D", "b"))).toBeInstanceOf(UsageError);
@@ -189,7 +128,7 @@ describe("scoreContinuation boundary (in-process endpoint)", () => {
 
 describe("compareChoices (in-process endpoint)", () => {
   it("scores the mutual-information baseline over the same text as the conditional", async () => {
-    const { endpoint } = fakeEndpoint();
+    const { endpoint } = inProcessEndpoint();
     const c = await compareChoices(endpoint, "The cat sat on the ma", ["t", "ttress"]);
     expect(c.choices[0].result.coveredText).toBe(" mat");
     expect(c.choices[0].unconditional.text).toBe(" mat");
