@@ -3,7 +3,7 @@ import { NdjsonDecoder } from "../../src/http/ndjson-decoder.js";
 import { SseDecoder } from "../../src/http/sse-decoder.js";
 import { DIALECTS, type ParseHints } from "../../src/providers/dialects.js";
 import type { Dialect, ParsedSequence } from "../../src/providers/parsed-sequence.js";
-import { ndjsonPayloads, ssePayloads } from "../fixtures/sse.js";
+import { cutAt, ndjsonPayloads, ssePayloads } from "../fixtures/sse.js";
 
 /** A recorded or composed stream, as the payloads its events carry (`"[DONE]"` as the string). */
 export interface StreamCase {
@@ -202,18 +202,10 @@ export const cutsArbitrary: fc.Arbitrary<Cuts> = fc.record({
 export function chunk(bytes: Uint8Array, cuts: Cuts): Uint8Array[] {
   if (cuts.bytewise) return Array.from(bytes, (_, i) => bytes.subarray(i, i + 1));
   const tricky = trickyOffsets(bytes);
-  const points = [
+  return cutAt(bytes, [
     ...cuts.random.map((n) => n % (bytes.length + 1)),
     ...(tricky.length > 0 ? cuts.tricky.map((n) => tricky[n % tricky.length]) : []),
-  ].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(from, p));
-    from = p;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
+  ]);
 }
 
 /** What a stream came to: the parsed sequence and the rows each push returned, or the error thrown. */

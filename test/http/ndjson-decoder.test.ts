@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeNdjson, NdjsonDecoder } from "../../src/http/ndjson-decoder.js";
+import { cutAt } from "../fixtures/sse.js";
 
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -16,15 +17,7 @@ function prng(seed: number): () => number {
 }
 
 function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets)].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(from, p));
-    from = p;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
+  return cutAt(bytes, [...new Set(offsets)]);
 }
 
 /** Every line, the tail (if any) marked with a trailing "~" to compare runs in one array. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { decodeSse, SseDecoder, type StreamEvent } from "../../src/http/sse-decoder.js";
+import { cutAt } from "../fixtures/sse.js";
 
 // ---- helpers: seeded PRNG, chunkers, and a naive reference interpreter written from the spec ----
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -18,15 +19,7 @@ function prng(seed: number): () => number {
 
 /** `bytes` cut at the given offsets (sorted, deduplicated, may include 0 and length → empty chunks). */
 function cut(bytes: Uint8Array, offsets: number[]): Uint8Array[] {
-  const points = [...new Set(offsets)].sort((a, b) => a - b);
-  const chunks: Uint8Array[] = [];
-  let from = 0;
-  for (const p of points) {
-    chunks.push(bytes.subarray(from, p));
-    from = p;
-  }
-  chunks.push(bytes.subarray(from));
-  return chunks;
+  return cutAt(bytes, [...new Set(offsets)]);
 }
 
 /** Random cut points: between 1 and `max` of them, anywhere in 0..length. */
