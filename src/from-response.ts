@@ -33,7 +33,7 @@ export function fromResponse(body: unknown, options: FromResponseOptions = {}): 
     typeof body === "string" || body instanceof Uint8Array
       ? fromText(body, options)
       : fromBody(body, options);
-  return new LogprobResult(sequence.rows, {
+  return new LogprobResult(sequence.columns ?? sequence.rows, {
     dialect: sequence.dialect,
     model: sequence.model,
     method: sequence.method,

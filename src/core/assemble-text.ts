@@ -17,17 +17,40 @@ export type RowWithoutOffsets = Omit<TokenLogprob, "charStart" | "charEnd">;
  * assembleText(rows).text // "The capital of France is"
  */
 export function assembleText(rows: readonly RowWithoutOffsets[]): { text: string; rows: TokenLogprob[] } {
+  const { text, charStart, charEnd } = textOffsets(rows);
+  const out: TokenLogprob[] = new Array(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    out[i] = withOffsets(rows[i] as RowWithoutOffsets, charStart[i] as number, charEnd[i] as number);
+  }
+  return { text, rows: out };
+}
+
+/** The fields of a position that make its text. */
+export type TextPiece = Pick<RowWithoutOffsets, "token" | "bytes" | "special">;
+
+/**
+ * `assembleText`'s text and offsets without the rows: the text of the tokens and each token's
+ * UTF-16 span in it, as columns.
+ *
+ * @example
+ * const { text, charStart, charEnd } = textOffsets(columns.positions);
+ */
+export function textOffsets(rows: readonly TextPiece[]): {
+  text: string;
+  charStart: Int32Array;
+  charEnd: Int32Array;
+} {
   const n = rows.length;
   // Byte lengths first, so every token is written into one buffer (no array per token).
   const byteStarts = new Int32Array(n + 1);
   for (let i = 0; i < n; i++) {
-    const row = rows[i] as RowWithoutOffsets;
+    const row = rows[i] as TextPiece;
     const length = row.special ? 0 : row.bytes ? row.bytes.length : utf8Length(row.token);
     byteStarts[i + 1] = (byteStarts[i] as number) + length;
   }
   const all = new Uint8Array(byteStarts[n] as number);
   for (let i = 0; i < n; i++) {
-    const row = rows[i] as RowWithoutOffsets;
+    const row = rows[i] as TextPiece;
     const start = byteStarts[i] as number;
     if (row.special || start === byteStarts[i + 1]) continue;
     if (row.bytes) all.set(row.bytes, start);
@@ -35,18 +58,15 @@ export function assembleText(rows: readonly RowWithoutOffsets[]): { text: string
   }
   const text = decoder.decode(all);
   const charAt = byteToCharOffsets(all);
-  const out: TokenLogprob[] = new Array(n);
+  const charStart = new Int32Array(n);
+  const charEnd = new Int32Array(n);
   for (let i = 0; i < n; i++) {
     const start = byteStarts[i] as number;
     const end = byteStarts[i + 1] as number;
-    const charStart = charAt.floor[start] as number;
-    out[i] = withOffsets(
-      rows[i] as RowWithoutOffsets,
-      charStart,
-      end === start ? charStart : (charAt.ceil[end] as number),
-    );
+    charStart[i] = charAt.floor[start] as number;
+    charEnd[i] = end === start ? (charStart[i] as number) : (charAt.ceil[end] as number);
   }
-  return { text, rows: out };
+  return { text, charStart, charEnd };
 }
 
 /**

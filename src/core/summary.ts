@@ -28,7 +28,9 @@ export interface Summary {
  * @example
  * summarize(result.rows).perplexity
  */
-export function summarize(rows: readonly TokenLogprob[]): Summary {
+export function summarize(
+  rows: readonly Pick<TokenLogprob, "logprob" | "bytes" | "token" | "charStart" | "charEnd">[],
+): Summary {
   let tokenCount = 0;
   let total = 0;
   let byteCount = 0;

@@ -40,10 +40,24 @@ export function normalizeDecodedTokens(rows: RowWithoutOffsets[], prompt?: strin
   return [...aligner.addRows(out), ...aligner.finish()];
 }
 
+/**
+ * Whether `normalizeDecodedTokens` would change anything: the tokens are raw pieces, or there is a
+ * prompt text to align them with. Lets a parser keep its columns when it would not.
+ *
+ * @example
+ * if (needsNormalizing(columns.positions, prompt)) rows = normalizeDecodedTokens(columns.rows(), prompt);
+ */
+export function needsNormalizing(rows: readonly TextRow[], prompt?: string): boolean {
+  if (piecesOf(rows)) return true;
+  return prompt !== undefined && rows.length > 0 && rows.every((row) => row.isPrompt);
+}
+
+type TextRow = Pick<RowWithoutOffsets, "token" | "bytes" | "special" | "isPrompt">;
+
 type PieceReader = (token: string) => Uint8Array | null;
 
 /** The raw-piece era the sequence's token texts come from, if any: one decides for all tokens. */
-function piecesOf(rows: readonly RowWithoutOffsets[]): PieceReader | undefined {
+function piecesOf(rows: readonly TextRow[]): PieceReader | undefined {
   const texts = rows.filter((row) => !row.special && !row.bytes).map((row) => row.token);
   // Decoded text has real spaces and newlines; raw pieces never do.
   if (texts.length === 0 || texts.some((t) => /[ \n]/.test(t))) return undefined;

@@ -1,4 +1,5 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
+import type { TokenColumns } from "../core/token-columns.js";
 import type { IdentificationMethod } from "../core/token-logprob.js";
 
 /** The wire dialects logprob-lab reads. */
@@ -16,6 +17,30 @@ export interface ParsedSequence {
   finishReason?: string | null;
   /** A captured stream that ended before its terminator: the rows it holds, nothing invented. */
   incomplete?: boolean;
+  /** The same sequence as columns, when the parser built it so (then `rows` are made on first use). */
+  columns?: TokenColumns;
+}
+
+/**
+ * A `ParsedSequence` of columns: `rows` are built from them the first time they are read.
+ *
+ * @example
+ * return columnSequence(columns, { method: "return_token_ids", model, dialect: "vllm-completions" });
+ */
+export function columnSequence(
+  columns: TokenColumns,
+  about: Omit<ParsedSequence, "rows" | "columns">,
+): ParsedSequence {
+  let rows: RowWithoutOffsets[] | undefined;
+  const sequence: ParsedSequence = {
+    ...about,
+    get rows() {
+      rows ??= columns.rows();
+      return rows;
+    },
+  };
+  // Not enumerable: the sequence compares and prints like one that holds rows only.
+  return Object.defineProperty(sequence, "columns", { value: columns, enumerable: false });
 }
 
 /**

@@ -1,9 +1,10 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
+import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../core/token-columns.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
 import { acceptsPromptLogprobs } from "./accepts-prompt-logprobs.js";
-import { normalizeDecodedTokens } from "./decoded-token-text.js";
-import type { ParsedSequence } from "./parsed-sequence.js";
+import { needsNormalizing, normalizeDecodedTokens } from "./decoded-token-text.js";
+import { columnSequence, type ParsedSequence } from "./parsed-sequence.js";
 import { isSpecialTokenText, tokenIdFromKey, tokenIdFromPlaceholder } from "./token-text.js";
 import { type HotField, validateFast } from "./validate.js";
 import {
@@ -115,7 +116,7 @@ export function completionSequence(
     );
   }
   const prompt = choice.prompt_logprobs
-    ? promptRows(
+    ? promptColumns(
         {
           prompt_logprobs: choice.prompt_logprobs,
           prompt_token_ids: choice.prompt_token_ids,
@@ -123,19 +124,25 @@ export function completionSequence(
         },
         options,
       )
-    : { rows: [], method: "generated" as const };
+    : { columns: TokenColumns.fromRows([]), method: "generated" as const };
+  const promptLength = prompt.columns.length;
   const generated =
     options.includeGenerated === false
       ? { rows: [], method: "generated" as const }
-      : generatedRows(choice, prompt.rows.length, response);
-  const promptRowsNormalized = normalizeDecodedTokens(prompt.rows, options.prompt);
-  return {
-    rows: generated.rows.length === 0 ? promptRowsNormalized : [...promptRowsNormalized, ...generated.rows],
-    method: prompt.rows.length > 0 ? prompt.method : generated.method,
+      : generatedRows(choice, promptLength, response);
+  const promptPart = needsNormalizing(prompt.columns.positions, options.prompt)
+    ? TokenColumns.fromRows(normalizeDecodedTokens(prompt.columns.rows(), options.prompt))
+    : prompt.columns;
+  const columns =
+    generated.rows.length === 0
+      ? promptPart
+      : TokenColumns.concat([promptPart, TokenColumns.fromRows(generated.rows)]);
+  return columnSequence(columns, {
+    method: promptLength > 0 ? prompt.method : generated.method,
     model: response.model,
     dialect: VLLM_DIALECT,
     finishReason: choice.finish_reason ?? null,
-  };
+  });
 }
 
 /**
@@ -164,49 +171,63 @@ export function promptRows(
   source: PromptSource,
   options: Pick<VllmParseOptions, "prompt" | "promptTokenIds" | "topK"> = {},
 ): { rows: RowWithoutOffsets[]; method: IdentificationMethod } {
+  const { columns, method } = promptColumns(source, options);
+  return { rows: columns.rows(), method };
+}
+
+/**
+ * `promptRows` as `TokenColumns`: the same positions, the alternatives as columns (no object per
+ * dict entry; a long prompt has 21 per position).
+ *
+ * @example
+ * promptColumns({ prompt_logprobs: body.prompt_logprobs, prompt_token_ids: body.prompt_token_ids }).columns.length
+ */
+export function promptColumns(
+  source: PromptSource,
+  options: Pick<VllmParseOptions, "prompt" | "promptTokenIds" | "topK"> = {},
+): { columns: TokenColumns; method: IdentificationMethod } {
   const dicts = source.prompt_logprobs;
   const { ids, method } = actualTokenIds(source, options, dicts);
   const n = dicts.length;
-  // One pass reads every dict into its alternatives (and narrows k); the second builds the rows.
-  const listed: Alternative[][] = new Array(n);
+  // One pass reads every dict into the alternative columns (and narrows k); the second builds the rows.
+  const builder = new AlternativeColumnsBuilder();
+  const counts = new Int32Array(n);
   const bounds: TopKBounds = { lo: 0, hi: Infinity };
   let fewest = Infinity;
   for (let position = 0; position < n; position++) {
     const dict = dicts[position];
-    if (!dict) {
-      listed[position] = [];
-      continue;
+    if (dict) {
+      const count = pushAlternatives(builder, dict);
+      counts[position] = count;
+      const id = ids[position] ?? null;
+      narrowTopK(bounds, count, id === null ? null : (dict[id]?.rank ?? null));
+      if (count < fewest) fewest = count;
     }
-    const alternatives = alternativesOf(dict);
-    listed[position] = alternatives;
-    const id = ids[position] ?? null;
-    narrowTopK(bounds, alternatives.length, id === null ? null : (dict[id]?.rank ?? null));
-    if (alternatives.length < fewest) fewest = alternatives.length;
+    builder.endPosition();
   }
   const k = options.topK ?? inferredTopK(bounds, fewest);
-  const rows: RowWithoutOffsets[] = new Array(n);
+  const positions: PositionRow[] = new Array(n);
   for (let position = 0; position < n; position++) {
     const dict = dicts[position];
     const id = ids[position] ?? null;
-    rows[position] = dict
-      ? promptRow(position, id, id === null ? undefined : dict[id], listed[position] as Alternative[], k)
+    positions[position] = dict
+      ? promptRow(position, id, id === null ? undefined : dict[id], counts[position] as number, k)
       : firstRow(position, id, dicts, source.logprobs);
   }
-  return { rows, method };
+  return { columns: new TokenColumns(positions, builder.finish()), method };
 }
 
 function promptRow(
   position: number,
   id: number | null,
   actual: VllmLogprob | undefined,
-  alternatives: Alternative[],
+  listed: number,
   k: number,
-): RowWithoutOffsets {
+): PositionRow {
   const logprob = actual ? cleanLogprob(actual.logprob) : null;
   const reportedRank = logprob === null ? null : (actual?.rank ?? null);
   // The actual token is appended beyond the top-k when it is not among them.
-  const extra =
-    actual !== undefined && (reportedRank === null || reportedRank > k) && alternatives.length > k;
+  const extra = actual !== undefined && (reportedRank === null || reportedRank > k) && listed > k;
   // With k = 0 (or an empty dict read as k = 0), "rank > 0" says nothing: unknown, not censored.
   const censored = logprob !== null && reportedRank === null && extra && k > 0;
   const token = actual?.decoded_token ?? (id === null ? "" : `token_id:${id}`);
@@ -219,8 +240,7 @@ function promptRow(
     rank: reportedRank,
     rankCensored: censored,
     rankBound: censored ? k : null,
-    topK: extra ? alternatives.length - 1 : alternatives.length,
-    alternatives,
+    topK: extra ? listed - 1 : listed,
     isPrompt: true,
     special: isSpecialTokenText(token),
   };
@@ -232,7 +252,7 @@ function firstRow(
   id: number | null,
   dicts: PromptLogprobs,
   legacy: LegacyLogprobs | null | undefined,
-): RowWithoutOffsets {
+): PositionRow {
   let token = legacy && legacy.tokens.length > position ? legacy.tokens[position] : undefined;
   if (token !== undefined && tokenIdFromPlaceholder(token) !== null) token = undefined;
   if (token === undefined && id !== null) {
@@ -255,44 +275,56 @@ function firstRow(
     rankCensored: false,
     rankBound: null,
     topK: 0,
-    alternatives: [],
     isPrompt: true,
     special: isSpecialTokenText(token) || id === 128000,
   };
 }
 
+// Scratch space for one dict's entries while they are sorted (a dict holds k + 1 ≤ 21 entries).
+let order = new Int32Array(32);
+let sortLogprob = new Float64Array(32);
+let sortRank = new Float64Array(32);
+
 /**
- * A dict's entries as alternatives, most likely first (ties: lower reported rank first, then key
- * order). JSON key order is lost in JS (integer-like keys iterate ascending), so order by value.
- * A stable insertion sort: at most k + 1 entries, and no comparator closure per call.
+ * Pushes a dict's entries as alternatives, most likely first (ties: lower reported rank first,
+ * then key order), and returns how many. JSON key order is lost in JS (integer-like keys iterate
+ * ascending), so order by value: a stable insertion sort of indices, at most k + 1 entries.
  */
-function alternativesOf(dict: Record<string, VllmLogprob>): Alternative[] {
+function pushAlternatives(builder: AlternativeColumnsBuilder, dict: Record<string, VllmLogprob>): number {
   const keys = Object.keys(dict);
-  const out: Alternative[] = new Array(keys.length);
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i] as string;
-    const entry = dict[key] as VllmLogprob;
-    const alternative: Alternative = {
-      tokenId: tokenIdFromKey(key),
-      token: entry.decoded_token ?? `token_id:${key}`,
-      logprob: cleanLogprob(entry.logprob),
-      rank: entry.rank ?? null,
-    };
+  const count = keys.length;
+  if (count > order.length) {
+    order = new Int32Array(2 * count);
+    sortLogprob = new Float64Array(2 * count);
+    sortRank = new Float64Array(2 * count);
+  }
+  for (let i = 0; i < count; i++) {
+    const entry = dict[keys[i] as string] as VllmLogprob;
+    const logprob = cleanLogprob(entry.logprob) ?? -Infinity;
+    const rank = entry.rank ?? Infinity;
+    sortLogprob[i] = logprob;
+    sortRank[i] = rank;
     let j = i;
-    while (j > 0 && before(alternative, out[j - 1] as Alternative)) {
-      out[j] = out[j - 1] as Alternative;
+    while (j > 0) {
+      const before = order[j - 1] as number;
+      const lb = sortLogprob[before] as number;
+      if (!(logprob > lb || (logprob === lb && rank < (sortRank[before] as number)))) break;
+      order[j] = before;
       j--;
     }
-    out[j] = alternative;
+    order[j] = i;
   }
-  return out;
-}
-
-function before(a: Alternative, b: Alternative): boolean {
-  const la = a.logprob ?? -Infinity;
-  const lb = b.logprob ?? -Infinity;
-  if (la !== lb) return la > lb;
-  return (a.rank ?? Infinity) < (b.rank ?? Infinity);
+  for (let i = 0; i < count; i++) {
+    const key = keys[order[i] as number] as string;
+    const entry = dict[key] as VllmLogprob;
+    builder.push(
+      tokenIdFromKey(key),
+      entry.decoded_token ?? `token_id:${key}`,
+      cleanLogprob(entry.logprob),
+      entry.rank ?? null,
+    );
+  }
+  return count;
 }
 
 /**

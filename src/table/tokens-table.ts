@@ -2,8 +2,10 @@ import * as aq from "arquero";
 import { cumulativeLogprob } from "../core/corpus.js";
 import { entropyBounds, marginBits, probRatioToTop1 } from "../core/entropy.js";
 import { DEFAULT_GLTR_THRESHOLDS, gltrBucketLabels } from "../core/gltr.js";
-import type { TokenLogprob } from "../core/token-logprob.js";
-import { DEFAULT_VOCABULARY_SIZE } from "../core/top-k-mass.js";
+import { type AlternativeColumns, nullable, TokenColumns } from "../core/token-columns.js";
+import type { Alternative, TokenLogprob } from "../core/token-logprob.js";
+import { DEFAULT_VOCABULARY_SIZE, type TopKRow } from "../core/top-k-mass.js";
+import { BooleanColumn, NullableColumn } from "./typed-column.js";
 
 /** An arquero table (`ColumnTable`): `.objects()`, `.filter()`, `.groupby()`, `.toCSV()`, … */
 export type Table = ReturnType<typeof aq.table>;
@@ -28,11 +30,33 @@ export interface TokensTableOptions {
  * tokensTable(result.rows).objects()[1].surprisal_bits
  */
 export function tokensTable(rows: readonly TokenLogprob[], options: TokensTableOptions = {}): Table {
-  return aq.table(tokenColumns(rows, options));
+  return tokensTableOf(rows, TokenColumns.fromRows(rows).alternatives, options);
+}
+
+/** A position with its offsets, without its alternatives. */
+export type PlacedPosition = Omit<TokenLogprob, "alternatives">;
+
+/**
+ * `tokensTable` of a sequence held as columns (`LogprobResult` keeps one so): the same table,
+ * without an object per alternative.
+ *
+ * @example
+ * tokensTableOf(positions, columns.alternatives).numRows()
+ */
+export function tokensTableOf(
+  rows: readonly PlacedPosition[],
+  alternatives: AlternativeColumns,
+  options: TokensTableOptions = {},
+): Table {
+  return aq.table(tokenColumns(rows, alternatives, options));
 }
 
 // The column loops live apart from `aq.table` so that their optimized code holds nothing else.
-function tokenColumns(rows: readonly TokenLogprob[], options: TokensTableOptions) {
+function tokenColumns(
+  rows: readonly PlacedPosition[],
+  alternatives: AlternativeColumns,
+  options: TokensTableOptions,
+) {
   const thresholds = options.gltrThresholds ?? DEFAULT_GLTR_THRESHOLDS;
   const vocabularySize = options.vocabularySize ?? DEFAULT_VOCABULARY_SIZE;
   const cumulative = cumulativeLogprob(rows);
@@ -66,9 +90,11 @@ function tokenColumns(rows: readonly TokenLogprob[], options: TokensTableOptions
   };
   const buckets = gltrBucketLabels(rows, thresholds);
   const entropy = { vocabularySize };
+  const view = new MetricView(alternatives);
   for (let i = 0; i < n; i++) {
-    const row = rows[i] as TokenLogprob;
-    const top1 = row.alternatives[0];
+    const row = rows[i] as PlacedPosition;
+    const metrics = view.at(row, i);
+    const top1 = metrics.alternatives[0];
     const logprob = row.logprob;
     columns.position[i] = row.position;
     columns.token_id[i] = row.tokenId;
@@ -85,10 +111,10 @@ function tokenColumns(rows: readonly TokenLogprob[], options: TokensTableOptions
     columns.top1_logprob[i] = top1 ? top1.logprob : null;
     columns.char_start[i] = row.charStart;
     columns.char_end[i] = row.charEnd;
-    const bounds = entropyBounds(row, entropy);
+    const bounds = entropyBounds(metrics, entropy);
     columns.gltr_bucket[i] = buckets[i] as string;
-    columns.p_over_top1[i] = probRatioToTop1(row);
-    columns.margin_bits[i] = marginBits(row);
+    columns.p_over_top1[i] = probRatioToTop1(metrics);
+    columns.margin_bits[i] = marginBits(metrics);
     columns.entropy_topk_bits[i] = bounds ? bounds.topKBits : null;
     columns.entropy_lower_bits[i] = bounds ? bounds.lowerBits : null;
     columns.entropy_upper_bits[i] = bounds ? bounds.upperBits : null;
@@ -108,35 +134,99 @@ function tokenColumns(rows: readonly TokenLogprob[], options: TokensTableOptions
  * alternativesTable(result.rows).filter((d) => d.position === 3).objects()
  */
 export function alternativesTable(rows: readonly TokenLogprob[]): Table {
-  return aq.table(alternativeColumns(rows));
+  return alternativesTableOf(rows, TokenColumns.fromRows(rows).alternatives);
 }
 
-function alternativeColumns(rows: readonly TokenLogprob[]) {
-  let total = 0;
-  for (let i = 0; i < rows.length; i++) total += (rows[i] as TokenLogprob).alternatives.length;
-  const columns = {
-    position: new Array<number>(total),
-    rank: new Array<number | null>(total),
-    token_id: new Array<number | null>(total),
-    token: new Array<string>(total),
-    logprob: new Array<number | null>(total),
-    prob: new Array<number | null>(total),
-    is_actual: new Array<boolean>(total),
-  };
-  let at = 0;
+/**
+ * `alternativesTable` of a sequence held as columns: its number columns are views of `alternatives`
+ * (no copy, no object per alternative).
+ *
+ * @example
+ * alternativesTableOf(positions, columns.alternatives).numRows()
+ */
+export function alternativesTableOf(
+  rows: readonly Pick<TokenLogprob, "position" | "tokenId" | "token">[],
+  alternatives: AlternativeColumns,
+): Table {
+  return aq.table(alternativeColumns(rows, alternatives));
+}
+
+function alternativeColumns(
+  rows: readonly Pick<TokenLogprob, "position" | "tokenId" | "token">[],
+  alternatives: AlternativeColumns,
+) {
+  const { start, tokenId, token, logprob } = alternatives;
+  const total = start[rows.length] as number;
+  const position = new Array<number>(total);
+  const prob = new Float64Array(total);
+  const isActual = new Uint8Array(total);
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i] as TokenLogprob;
-    const alternatives = row.alternatives;
-    for (let j = 0; j < alternatives.length; j++, at++) {
-      const alt = alternatives[j] as TokenLogprob["alternatives"][number];
-      columns.position[at] = row.position;
-      columns.rank[at] = alt.rank;
-      columns.token_id[at] = alt.tokenId;
-      columns.token[at] = alt.token;
-      columns.logprob[at] = alt.logprob;
-      columns.prob[at] = alt.logprob === null ? null : Math.exp(alt.logprob);
-      columns.is_actual[at] = alt.tokenId !== null ? alt.tokenId === row.tokenId : alt.token === row.token;
+    const row = rows[i] as (typeof rows)[number];
+    const end = start[i + 1] as number;
+    for (let at = start[i] as number; at < end; at++) {
+      position[at] = row.position;
+      prob[at] = Math.exp(logprob[at] as number);
+      const id = tokenId[at] as number;
+      isActual[at] = (!Number.isNaN(id) ? id === row.tokenId : token[at] === row.token) ? 1 : 0;
     }
   }
-  return columns;
+  return {
+    position,
+    rank: new NullableColumn(alternatives.rank),
+    token_id: new NullableColumn(tokenId),
+    token,
+    logprob: new NullableColumn(logprob),
+    prob: new NullableColumn(prob),
+    is_actual: new BooleanColumn(isActual),
+  };
+}
+
+/**
+ * One position at a time as a `TopKRow` for the metric helpers (entropy bounds, margins), its
+ * alternatives read from the columns into reused objects rather than new ones per alternative.
+ */
+class MetricView {
+  readonly #columns: AlternativeColumns;
+  // One reused array per length, each of reused objects: the helpers read `alternatives.length`.
+  readonly #lists: Alternative[][] = [];
+  readonly #row: TopKRow = {
+    tokenId: null,
+    token: "",
+    logprob: null,
+    rank: null,
+    rankCensored: false,
+    topK: 0,
+    alternatives: [],
+  };
+
+  constructor(columns: AlternativeColumns) {
+    this.#columns = columns;
+  }
+
+  at(position: PlacedPosition, i: number): TopKRow {
+    const { start, tokenId, token, logprob, rank } = this.#columns;
+    const from = start[i] as number;
+    const count = (start[i + 1] as number) - from;
+    let list = this.#lists[count];
+    if (!list) {
+      list = Array.from({ length: count }, () => ({ tokenId: null, token: "", logprob: null, rank: null }));
+      this.#lists[count] = list;
+    }
+    for (let j = 0; j < count; j++) {
+      const alternative = list[j] as Alternative;
+      alternative.tokenId = nullable(tokenId[from + j] as number);
+      alternative.token = token[from + j] as string;
+      alternative.logprob = nullable(logprob[from + j] as number);
+      alternative.rank = nullable(rank[from + j] as number);
+    }
+    const row = this.#row;
+    row.tokenId = position.tokenId;
+    row.token = position.token;
+    row.logprob = position.logprob;
+    row.rank = position.rank;
+    row.rankCensored = position.rankCensored;
+    row.topK = position.topK;
+    row.alternatives = list;
+    return row;
+  }
 }

@@ -1,0 +1,111 @@
+import { cleanLogprob } from "../core/token-logprob.js";
+import { tokenIdFromKey } from "./token-text.js";
+import type { VllmLogprob } from "./vllm-schema.js";
+
+/**
+ * vLLM's `prompt_logprobs` (an array of null or `{ "<token id>": {logprob, rank?, decoded_token?} }`)
+ * as flat columns: dict i's entries are `start[i]` to `start[i + 1] - 1`, in the order JavaScript
+ * enumerates the parsed dict's keys (array-index keys ascending, then the others as written). Both
+ * the reader of parsed dicts (`promptLogprobEntries`) and the scanner of the raw body text build it;
+ * the rows are made from it alone.
+ */
+export interface PromptLogprobEntries {
+  /** Positions (dicts, null ones included). */
+  length: number;
+  /** 1 where the dict is present, 0 where it is null. */
+  present: Uint8Array;
+  /** Entry offsets, one per position plus the end. */
+  start: Int32Array;
+  /** The key as a token id (`tokenIdFromKey`); NaN when it spells none. */
+  id: Float64Array;
+  /**
+   * The id the key is found by — `dict[id]` finds it only when the key is the id's canonical
+   * decimal (no leading zero) — else NaN.
+   */
+  lookup: Float64Array;
+  /**
+   * Each key's text (for a `token_id:<key>` placeholder when `decoded_token` is missing), or null
+   * when every key is the canonical decimal of its `id` (the scanner reads only such bodies).
+   */
+  key: string[] | null;
+  /** The wire logprob cleaned (`cleanLogprob`); NaN for null. */
+  logprob: Float64Array;
+  /** The reported rank; NaN when null or absent. */
+  rank: Float64Array;
+  /** `decoded_token`; null when null or absent. */
+  decoded: (string | null)[];
+}
+
+/**
+ * The entries of parsed, validated `prompt_logprobs` dicts.
+ *
+ * @example
+ * promptLogprobEntries([null, { "791": { logprob: -2.4, rank: 1, decoded_token: "The" } }]).id // Float64Array [791]
+ */
+export function promptLogprobEntries(
+  dicts: readonly (Record<string, VllmLogprob> | null)[],
+): PromptLogprobEntries {
+  const n = dicts.length;
+  const start = new Int32Array(n + 1);
+  const present = new Uint8Array(n);
+  const keysOf: string[][] = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const dict = dicts[i];
+    const keys = dict ? Object.keys(dict) : [];
+    keysOf[i] = keys;
+    present[i] = dict ? 1 : 0;
+    start[i + 1] = (start[i] as number) + keys.length;
+  }
+  const total = start[n] as number;
+  const out: PromptLogprobEntries = {
+    length: n,
+    present,
+    start,
+    id: new Float64Array(total),
+    lookup: new Float64Array(total),
+    key: new Array(total),
+    logprob: new Float64Array(total),
+    rank: new Float64Array(total),
+    decoded: new Array(total),
+  };
+  for (let i = 0; i < n; i++) {
+    const dict = dicts[i];
+    if (!dict) continue;
+    const keys = keysOf[i] as string[];
+    let at = start[i] as number;
+    for (let j = 0; j < keys.length; j++, at++) {
+      const key = keys[j] as string;
+      const entry = dict[key] as VllmLogprob;
+      const id = tokenIdFromKey(key);
+      out.id[at] = id ?? Number.NaN;
+      out.lookup[at] = id !== null && String(id) === key ? id : Number.NaN;
+      (out.key as string[])[at] = key;
+      out.logprob[at] = cleanLogprob(entry.logprob) ?? Number.NaN;
+      out.rank[at] = entry.rank ?? Number.NaN;
+      out.decoded[at] = entry.decoded_token ?? null;
+    }
+  }
+  return out;
+}
+
+/**
+ * The index of dict `position`'s entry for token `id` (what `dict[id]` finds), or -1.
+ *
+ * @example
+ * const at = entryOf(entries, 3, 791); entries.logprob[at]
+ */
+export function entryOf(entries: PromptLogprobEntries, position: number, id: number): number {
+  const end = entries.start[position + 1] as number;
+  for (let at = entries.start[position] as number; at < end; at++) if (entries.lookup[at] === id) return at;
+  return -1;
+}
+
+/**
+ * Entry `at`'s key as written.
+ *
+ * @example
+ * `token_id:${keyText(entries, at)}`
+ */
+export function keyText(entries: PromptLogprobEntries, at: number): string {
+  return entries.key ? (entries.key[at] as string) : String(entries.id[at]);
+}
