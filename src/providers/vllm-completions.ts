@@ -1,11 +1,22 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
-import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../core/token-columns.js";
+import {
+  AlternativeColumnsBuilder,
+  nullable,
+  type PositionRow,
+  TokenColumns,
+} from "../core/token-columns.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
 import { acceptsPromptLogprobs } from "./accepts-prompt-logprobs.js";
 import { needsNormalizing, normalizeDecodedTokens } from "./decoded-token-text.js";
 import { columnSequence, type ParsedSequence } from "./parsed-sequence.js";
-import { isSpecialTokenText, tokenIdFromKey, tokenIdFromPlaceholder } from "./token-text.js";
+import {
+  entryOf,
+  keyText,
+  type PromptLogprobEntries,
+  promptLogprobEntries,
+} from "./prompt-logprob-entries.js";
+import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { type HotField, validateFast } from "./validate.js";
 import {
   type CompletionChoice,
@@ -13,7 +24,6 @@ import {
   type CompletionResponse,
   completionResponseSchema,
   type LegacyLogprobs,
-  type VllmLogprob,
 } from "./vllm-schema.js";
 
 export interface VllmParseOptions {
@@ -154,7 +164,8 @@ export function completionSequence(
  * const source: PromptSource = { prompt_logprobs: body.prompt_logprobs, prompt_token_ids: body.prompt_token_ids };
  */
 export interface PromptSource {
-  prompt_logprobs: PromptLogprobs;
+  /** The dicts as parsed, or their entries as columns (what the body scanner reads). */
+  prompt_logprobs: PromptLogprobs | PromptLogprobEntries;
   prompt_token_ids?: number[] | null;
   logprobs?: LegacyLogprobs | null;
 }
@@ -186,21 +197,23 @@ export function promptColumns(
   source: PromptSource,
   options: Pick<VllmParseOptions, "prompt" | "promptTokenIds" | "topK"> = {},
 ): { columns: TokenColumns; method: IdentificationMethod } {
-  const dicts = source.prompt_logprobs;
-  const { ids, method } = actualTokenIds(source, options, dicts);
-  const n = dicts.length;
+  const wire = source.prompt_logprobs;
+  const entries = Array.isArray(wire) ? promptLogprobEntries(wire) : wire;
+  const { ids, method } = actualTokenIds(source, options, entries);
+  const n = entries.length;
+  const { present, start, rank } = entries;
   // One pass reads every dict into the alternative columns (and narrows k); the second builds the rows.
   const builder = new AlternativeColumnsBuilder();
-  const counts = new Int32Array(n);
+  const actual = new Int32Array(n);
   const bounds: TopKBounds = { lo: 0, hi: Infinity };
   let fewest = Infinity;
   for (let position = 0; position < n; position++) {
-    const dict = dicts[position];
-    if (dict) {
-      const count = pushAlternatives(builder, dict);
-      counts[position] = count;
-      const id = ids[position] ?? null;
-      narrowTopK(bounds, count, id === null ? null : (dict[id]?.rank ?? null));
+    const id = ids[position] ?? null;
+    const at = id === null ? -1 : entryOf(entries, position, id);
+    actual[position] = at;
+    if (present[position] === 1) {
+      const count = pushAlternatives(builder, entries, position);
+      narrowTopK(bounds, count, at < 0 ? null : nullable(rank[at]));
       if (count < fewest) fewest = count;
     }
     builder.endPosition();
@@ -208,29 +221,34 @@ export function promptColumns(
   const k = options.topK ?? inferredTopK(bounds, fewest);
   const positions: PositionRow[] = new Array(n);
   for (let position = 0; position < n; position++) {
-    const dict = dicts[position];
     const id = ids[position] ?? null;
-    positions[position] = dict
-      ? promptRow(position, id, id === null ? undefined : dict[id], counts[position] as number, k)
-      : firstRow(position, id, dicts, source.logprobs);
+    const at = actual[position] as number;
+    if (present[position] === 0) {
+      positions[position] = firstRow(position, id, entries, source.logprobs);
+      continue;
+    }
+    const listed = (start[position + 1] as number) - (start[position] as number);
+    positions[position] = promptRow(position, id, entries, at, listed, k);
   }
   return { columns: new TokenColumns(positions, builder.finish()), method };
 }
 
+/** A scored prompt position; `at` is the actual token's entry (-1 when its dict does not list it). */
 function promptRow(
   position: number,
   id: number | null,
-  actual: VllmLogprob | undefined,
+  entries: PromptLogprobEntries,
+  at: number,
   listed: number,
   k: number,
 ): PositionRow {
-  const logprob = actual ? cleanLogprob(actual.logprob) : null;
-  const reportedRank = logprob === null ? null : (actual?.rank ?? null);
+  const logprob = at < 0 ? null : nullable(entries.logprob[at]);
+  const reportedRank = logprob === null ? null : nullable(entries.rank[at]);
   // The actual token is appended beyond the top-k when it is not among them.
-  const extra = actual !== undefined && (reportedRank === null || reportedRank > k) && listed > k;
+  const extra = at >= 0 && (reportedRank === null || reportedRank > k) && listed > k;
   // With k = 0 (or an empty dict read as k = 0), "rank > 0" says nothing: unknown, not censored.
   const censored = logprob !== null && reportedRank === null && extra && k > 0;
-  const token = actual?.decoded_token ?? (id === null ? "" : `token_id:${id}`);
+  const token = (at < 0 ? null : entries.decoded[at]) ?? (id === null ? "" : `token_id:${id}`);
   return {
     position,
     tokenId: id,
@@ -250,16 +268,17 @@ function promptRow(
 function firstRow(
   position: number,
   id: number | null,
-  dicts: PromptLogprobs,
+  entries: PromptLogprobEntries,
   legacy: LegacyLogprobs | null | undefined,
 ): PositionRow {
   let token = legacy && legacy.tokens.length > position ? legacy.tokens[position] : undefined;
   if (token !== undefined && tokenIdFromPlaceholder(token) !== null) token = undefined;
   if (token === undefined && id !== null) {
-    for (const dict of dicts) {
-      const entry = dict?.[id];
-      if (entry?.decoded_token != null) {
-        token = entry.decoded_token;
+    // The first dict (in position order) that lists the id with a decoded text.
+    const { lookup, decoded } = entries;
+    for (let at = 0; at < lookup.length; at++) {
+      if (lookup[at] === id && decoded[at] != null) {
+        token = decoded[at] as string;
         break;
       }
     }
@@ -282,49 +301,49 @@ function firstRow(
 
 // Scratch space for one dict's entries while they are sorted (a dict holds k + 1 ≤ 21 entries).
 let order = new Int32Array(32);
-let sortLogprob = new Float64Array(32);
-let sortRank = new Float64Array(32);
 
 /**
- * Pushes a dict's entries as alternatives, most likely first (ties: lower reported rank first,
- * then key order), and returns how many. JSON key order is lost in JS (integer-like keys iterate
- * ascending), so order by value: a stable insertion sort of indices, at most k + 1 entries.
+ * Pushes dict `position`'s entries as alternatives, most likely first (ties: lower reported rank
+ * first, then key order), and returns how many. JSON key order is lost in JS (integer-like keys
+ * iterate ascending), so order by value: a stable insertion sort of indices (≤ k + 1 entries).
  */
-function pushAlternatives(builder: AlternativeColumnsBuilder, dict: Record<string, VllmLogprob>): number {
-  const keys = Object.keys(dict);
-  const count = keys.length;
-  if (count > order.length) {
-    order = new Int32Array(2 * count);
-    sortLogprob = new Float64Array(2 * count);
-    sortRank = new Float64Array(2 * count);
-  }
+function pushAlternatives(
+  builder: AlternativeColumnsBuilder,
+  entries: PromptLogprobEntries,
+  position: number,
+): number {
+  const { start, id, logprob, rank, decoded } = entries;
+  const from = start[position] as number;
+  const count = (start[position + 1] as number) - from;
+  if (count > order.length) order = new Int32Array(2 * count);
   for (let i = 0; i < count; i++) {
-    const entry = dict[keys[i] as string] as VllmLogprob;
-    const logprob = cleanLogprob(entry.logprob) ?? -Infinity;
-    const rank = entry.rank ?? Infinity;
-    sortLogprob[i] = logprob;
-    sortRank[i] = rank;
+    const lp = sortable(logprob[from + i] as number, -Infinity);
+    const r = sortable(rank[from + i] as number, Infinity);
     let j = i;
     while (j > 0) {
-      const before = order[j - 1] as number;
-      const lb = sortLogprob[before] as number;
-      if (!(logprob > lb || (logprob === lb && rank < (sortRank[before] as number)))) break;
-      order[j] = before;
+      const before = from + (order[j - 1] as number);
+      const lb = sortable(logprob[before] as number, -Infinity);
+      if (!(lp > lb || (lp === lb && r < sortable(rank[before] as number, Infinity)))) break;
+      order[j] = order[j - 1] as number;
       j--;
     }
     order[j] = i;
   }
   for (let i = 0; i < count; i++) {
-    const key = keys[order[i] as number] as string;
-    const entry = dict[key] as VllmLogprob;
+    const at = from + (order[i] as number);
     builder.push(
-      tokenIdFromKey(key),
-      entry.decoded_token ?? `token_id:${key}`,
-      cleanLogprob(entry.logprob),
-      entry.rank ?? null,
+      nullable(id[at]),
+      decoded[at] ?? `token_id:${keyText(entries, at)}`,
+      nullable(logprob[at]),
+      nullable(rank[at]),
     );
   }
   return count;
+}
+
+/** A column value for sorting: NaN (null) as `missing`. */
+function sortable(value: number, missing: number): number {
+  return Number.isNaN(value) ? missing : value;
 }
 
 /**
@@ -345,9 +364,9 @@ function inferredTopK(bounds: TopKBounds, fewest: number): number {
 function actualTokenIds(
   choice: PromptSource,
   options: Pick<VllmParseOptions, "prompt" | "promptTokenIds" | "topK">,
-  dicts: PromptLogprobs,
+  entries: PromptLogprobEntries,
 ): { ids: (number | null)[]; method: IdentificationMethod } {
-  const n = dicts.length;
+  const n = entries.length;
   if (choice.prompt_token_ids && choice.prompt_token_ids.length === n) {
     return { ids: choice.prompt_token_ids, method: "return_token_ids" };
   }
@@ -365,7 +384,7 @@ function actualTokenIds(
     );
   }
   return {
-    ids: idsFromDecodedText(dicts, options.prompt, choice.logprobs?.tokens, options.topK),
+    ids: idsFromDecodedText(entries, options.prompt, choice.logprobs?.tokens, options.topK),
     method: "decoded_token",
   };
 }
@@ -376,33 +395,49 @@ function actualTokenIds(
  * A position neither identifies stays unknown (null), never a guess.
  */
 function idsFromDecodedText(
-  dicts: PromptLogprobs,
+  entries: PromptLogprobEntries,
   prompt: string | undefined,
   echoTokens: string[] | undefined,
   topK: number | undefined,
 ): (number | null)[] {
+  const { present, start, decoded, rank } = entries;
+  const sizes: number[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    if (present[i] === 1) sizes.push((start[i + 1] as number) - (start[i] as number));
+  }
   // k is known when given, or when positions differ in size (k entries vs k + 1 with the actual appended).
-  const sizes = dicts.filter((d) => d !== null).map((d) => Object.keys(d!).length);
   const k = topK ?? (Math.min(...sizes) < Math.max(...sizes) ? Math.min(...sizes) : undefined);
   let cursor = 0;
-  return dicts.map((dict, position) => {
-    if (!dict) return null;
-    const entries = Object.entries(dict);
+  const ids: (number | null)[] = new Array(entries.length);
+  for (let position = 0; position < entries.length; position++) {
+    ids[position] = null;
+    if (present[position] === 0) continue;
+    const from = start[position] as number;
+    const to = start[position + 1] as number;
     const expected = echoTokens?.[position];
-    let best: [string, VllmLogprob] | undefined;
-    for (const entry of entries) {
-      const text = entry[1].decoded_token ?? "";
+    let best = -1;
+    for (let at = from; at < to; at++) {
+      const text = decoded[at] ?? "";
       const fits = expected !== undefined ? text === expected : prompt?.startsWith(text, cursor);
-      if (fits && text.length > 0 && (!best || text.length > (best[1].decoded_token ?? "").length))
-        best = entry;
+      if (fits && text.length > 0 && (best < 0 || text.length > (decoded[best] ?? "").length)) best = at;
     }
-    if (!best && k !== undefined && entries.length === k + 1) {
-      const beyond = entries.filter(([, v]) => v.rank != null && v.rank > k);
-      if (beyond.length === 1) best = beyond[0];
+    if (best < 0 && k !== undefined && to - from === k + 1) {
+      let beyond = -1;
+      let count = 0;
+      for (let at = from; at < to; at++) {
+        const r = rank[at] as number;
+        if (!Number.isNaN(r) && r > k) {
+          beyond = at;
+          count++;
+        }
+      }
+      if (count === 1) best = beyond;
     }
-    if (best) cursor += (best[1].decoded_token ?? "").length;
-    return best ? tokenIdFromKey(best[0]) : null;
-  });
+    if (best < 0) continue;
+    cursor += (decoded[best] ?? "").length;
+    ids[position] = nullable(entries.id[best]);
+  }
+  return ids;
 }
 
 /**
