@@ -1,0 +1,306 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { fromResponse } from "../../src/from-response.js";
+import { createRandom } from "../../src/local/random.js";
+import { createOpenAIChatStreamParser, parseOpenAIChat } from "../../src/providers/openai-chat.js";
+import { chatChunkSchema } from "../../src/providers/openai-chat-schema.js";
+import { validate } from "../../src/providers/validate.js";
+import { LogprobResult } from "../../src/result.js";
+import { fixture, outcome } from "../fixtures/load.js";
+import { ssePayloads } from "../fixtures/sse.js";
+import { chatRowsBefore, parseOpenAIChatBefore } from "./chat-rows-before.js";
+
+// The chat parser builds columns instead of one object per alternative; every body must still give
+// exactly the rows and tables of the parser before that change (frozen in chat-rows-before.ts).
+
+type Options = { choice?: number; promptTokenIds?: readonly number[] };
+
+/** Today's parse as the frozen copy reports it (rows, method, model, finish reason), or its error. */
+function now(body: unknown, options: Options) {
+  return outcome(() => {
+    const { rows, method, model, finishReason } = parseOpenAIChat(body, options);
+    return { rows, method, model, finishReason };
+  });
+}
+
+function expectSameRows(body: unknown, options: Options = {}) {
+  const before = outcome(() => parseOpenAIChatBefore(body, options));
+  expect(now(body, options)).toStrictEqual(before);
+  return before as { ok?: { rows: unknown[] } };
+}
+
+/** Both tables, the summary and the text of today's `fromResponse` against a result of the old rows. */
+function expectSameTables(body: unknown, options: Options = {}) {
+  const before = parseOpenAIChatBefore(typeof body === "string" ? JSON.parse(body) : body, options);
+  const old = new LogprobResult(before.rows, {
+    dialect: "openai-chat",
+    model: before.model,
+    method: before.method as never,
+  });
+  const result = fromResponse(body, { ...options, format: "openai-chat" });
+  expect(result.tokens.objects()).toStrictEqual(old.tokens.objects());
+  expect(result.alternatives.objects()).toStrictEqual(old.alternatives.objects());
+  expect(result.summary).toStrictEqual(old.summary);
+  expect(result.text).toBe(old.text);
+  expect(result.rows).toStrictEqual(old.rows);
+}
+
+const top = (token: string, logprob: number | null, bytes?: number[] | null) =>
+  bytes === undefined ? { token, logprob } : { token, logprob, bytes };
+const utf8 = (text: string) => Array.from(new TextEncoder().encode(text));
+
+/** A composed chat body with the given `logprobs` on choice 0 (and vLLM `token_ids` when given). */
+function body(logprobs: unknown, tokenIds?: number[]) {
+  return {
+    object: "chat.completion",
+    model: "gpt-4o-mini",
+    choices: [
+      {
+        index: 0,
+        message: { role: "assistant", content: "" },
+        logprobs,
+        finish_reason: "stop",
+        ...(tokenIds ? { token_ids: tokenIds } : {}),
+      },
+    ],
+  };
+}
+
+const WORDS = [" the", " a", " of", "ing", " and", ".", ",", " to", " is", " in", "\n", " 😊", "é", " by"];
+
+/**
+ * An OpenAI body shaped like bench/parse.mjs's: the true top-20 most likely first with exact bytes,
+ * the sampled token mostly among them and 1 in 30 outside (some of those at -9999), `refusal: null`.
+ */
+function benchShapedBody(positions: number, seed: number) {
+  const random = createRandom(seed);
+  const content = [];
+  for (let p = 0; p < positions; p++) {
+    let logprob = -random() * 0.5;
+    const tops = [];
+    for (let i = 0; i < 20; i++) {
+      const token = `${WORDS[i % WORDS.length]}${i >= WORDS.length ? i : ""}`;
+      tops.push(top(token, logprob, utf8(token)));
+      logprob -= random() < 0.1 ? 0 : random() * 2; // some ties
+    }
+    const outside = random() < 1 / 30;
+    const sampled = outside
+      ? top(" zebra", random() < 0.5 ? -9999 : logprob - 1, utf8(" zebra"))
+      : (tops[Math.floor(random() * 20)] as ReturnType<typeof top>);
+    content.push({ ...sampled, top_logprobs: tops });
+  }
+  return body({ content, refusal: null });
+}
+
+describe("chat columns: the same rows and tables as the parser before them", () => {
+  it.each([
+    ["openai/chat-logprobs.json", {}],
+    ["vllm/chat-eos-placeholder.json", {}],
+    ["vllm/chat-n2.json", { choice: 0 }],
+    ["vllm/chat-n2.json", { choice: 1 }],
+    ["vllm/chat-n2.json", { choice: 2 }],
+    ["vllm/chat-prompt-logprobs.json", {}],
+    ["vllm/chat-prompt-logprobs.json", { promptTokenIds: [1, 2, 3] }],
+  ])("recorded %s %j", (path, options: Options) => {
+    const recorded = fixture(path);
+    const before = expectSameRows(recorded, options);
+    if (before.ok) {
+      expect(before.ok.rows.length).toBeGreaterThan(0);
+      expectSameTables(recorded, options);
+    }
+  });
+
+  it("a body shaped like the bench's (top-20, ties, censored, -9999), as an object and as JSON text", () => {
+    const shaped = benchShapedBody(300, 7);
+    const before = expectSameRows(shaped);
+    expect(before.ok?.rows).toHaveLength(300);
+    expectSameTables(shaped);
+    expectSameTables(JSON.stringify(shaped));
+  });
+
+  it.each(["openai/chat-stream.sse", "openai/chat-stream-hello.sse", "vllm/chat-stream-n2.sse"])(
+    "streamed %s: each chunk's rows as before",
+    (path) => {
+      for (const choice of [0, 1]) {
+        const parser = createOpenAIChatStreamParser({ choice });
+        let seen = 0;
+        for (const payload of ssePayloads(path)) {
+          const chunk = validate(chatChunkSchema, payload, "openai-chat");
+          const c = chunk.choices.find((x) => x.index === choice);
+          const expected = c ? chatRowsBefore(c.logprobs, seen, c.token_ids) : [];
+          expect(parser.push(payload)).toStrictEqual(expected);
+          seen += expected.length;
+        }
+      }
+    },
+  );
+
+  const hello = utf8("Hello");
+  const cases: [string, unknown][] = [
+    [
+      "repeated alternatives (same text, bytes and logprob; NaN and null alike; same text other bytes)",
+      body({
+        content: [
+          {
+            ...top("Hi", -0.2, utf8("Hi")),
+            top_logprobs: [
+              top("Hi", -0.2, utf8("Hi")),
+              top("Hello", -1.9, hello),
+              top("Hello", -1.9, hello),
+              top("Hello", null, hello),
+              top("Hello", Number.NaN, hello),
+              top("Hello", -1.9, null),
+              top("Hello", -1.9),
+              top("\uFFFD", -7, [240]),
+              top("\uFFFD", -7, [159]),
+            ],
+          },
+        ],
+        refusal: null,
+      }),
+    ],
+    [
+      "token_id:N placeholders, repeated by id, mixed with text tokens",
+      body({
+        content: [
+          {
+            ...top("token_id:9906", -0.2, utf8("token_id:9906")),
+            top_logprobs: [
+              top("token_id:9906", -0.2, utf8("token_id:9906")),
+              top("token_id:13347", -1.9, utf8("token_id:13347")),
+              top("token_id:13347", -2.5),
+              top("Hi", -3),
+            ],
+          },
+          { ...top("token_id:0", -3.2), top_logprobs: [top("token_id:0", -3.2), top("token_id:11", -0.3)] },
+          { ...top("token_id:99999999999999999999", -1), top_logprobs: [top("token_id:5", -0.1)] },
+        ],
+      }),
+    ],
+    [
+      "-9999, NaN, ±Infinity, null and tiny positive logprobs",
+      body({
+        content: [
+          { ...top("a", -9999, [97]), top_logprobs: [top("b", -0.1, [98]), top("c", -9999, [99])] },
+          { ...top("a", Number.NaN, [97]), top_logprobs: [top("a", Number.NaN, [97]), top("b", -1, [98])] },
+          { ...top("a", 1e-7, [97]), top_logprobs: [top("a", 1e-7, [97]), top("b", 0.5, [98])] },
+          {
+            ...top("a", Number.NEGATIVE_INFINITY),
+            top_logprobs: [top("a", Number.POSITIVE_INFINITY), top("b", null)],
+          },
+          { ...top("b", null, [98]), top_logprobs: [top("a", null), top("b", null, [98])] },
+        ],
+        refusal: null,
+      }),
+    ],
+    [
+      "a refusal after content",
+      body({
+        content: [{ ...top("I", -0.1, [73]), top_logprobs: [top("I", -0.1, [73]), top("Sure", -2.4)] }],
+        refusal: [
+          { ...top(" can't", -0.3, utf8(" can't")), top_logprobs: [top(" can't", -0.3)] },
+          { ...top(" help", -9999), top_logprobs: [top(" do", -0.2), top(" assist", -1.1)] },
+        ],
+      }),
+    ],
+    [
+      "vLLM sampled-first lists (no refusal key), sampled token least likely, certain, or repeated",
+      body(
+        {
+          content: [
+            { ...top("!", -3.2, [33]), top_logprobs: [top("!", -3.2, [33]), top(",", -0.3), top(".", -1.8)] },
+            { ...top("}", 0, [125]), top_logprobs: [top("}", 0, [125])] },
+            { ...top("x", -1, [120]), top_logprobs: [top("x", -1, [120])] },
+            { ...top("x", -0.01, [120]), top_logprobs: [top("x", -0.01, [120]), top("y", -5)] },
+            {
+              ...top("z", -2, [122]),
+              top_logprobs: [top("z", -2, [122]), top("z", -0.5, [122]), top("w", -1)],
+            },
+            { ...top("q", -0.7, [113]), top_logprobs: [top("r", -0.2), top("q", -0.7, [113])] },
+          ],
+        },
+        [0, 125, 87, 87, 89, 90],
+      ),
+    ],
+    [
+      "vLLM's EOS placeholder, special tokens, token_ids of the wrong length",
+      body(
+        {
+          content: [
+            { ...top("{", -0.1, [123]), top_logprobs: [top("{", -0.1, [123]), top("[", -2.4)] },
+            { ...top("<|eot_id|>", -0.01), top_logprobs: [top("<|eot_id|>", -0.01)] },
+            { token: "", logprob: -9999.0, bytes: [], top_logprobs: [] },
+          ],
+        },
+        [90, 91],
+      ),
+    ],
+    [
+      "ties, unsorted alternatives and unknown ones in the middle",
+      body({
+        content: [
+          {
+            ...top("b", -1, [98]),
+            top_logprobs: [top("c", -2), top("a", -1), top("x", null), top("b", -1, [98]), top("d", -0.5)],
+          },
+          { ...top("e", -2, [101]), top_logprobs: [top("f", -2), top("e", -2, [101]), top("g", -2)] },
+        ],
+      }),
+    ],
+    ["logprobs null", body(null)],
+    ["content null, no refusal", body({ content: null })],
+    ["empty content and empty top_logprobs", body({ content: [{ ...top("a", -1), top_logprobs: [] }] })],
+  ];
+
+  it.each(cases)("hand case: %s", (_, composed) => {
+    expectSameRows(composed);
+    expectSameTables(composed);
+  });
+
+  it("arbitrary small bodies (collisions forced by a tiny vocabulary) parse as before", () => {
+    const token = fc.constantFrom("a", "b", "", "token_id:3", "token_id:4", "<|eot_id|>", "\uFFFD");
+    const logprob = fc.constantFrom(
+      null,
+      -9999,
+      Number.NaN,
+      Number.NEGATIVE_INFINITY,
+      0,
+      1e-7,
+      0.5,
+      -0.1,
+      -1,
+      -2,
+    );
+    const bytes = fc.constantFrom(undefined, null, [97], [98], [239, 191, 189], []);
+    const alternative = fc.record({ token, logprob, bytes }, { requiredKeys: ["token", "logprob"] });
+    const entry = fc.record(
+      {
+        token,
+        logprob,
+        bytes,
+        top_logprobs: fc.oneof(fc.constant(null), fc.array(alternative, { maxLength: 6 })),
+      },
+      { requiredKeys: ["token", "logprob"] },
+    );
+    const logprobs = fc.record(
+      {
+        content: fc.oneof(fc.constant(null), fc.array(entry, { maxLength: 4 })),
+        refusal: fc.oneof(fc.constant(null), fc.array(entry, { maxLength: 2 })),
+      },
+      { requiredKeys: [] },
+    );
+    const tokenIds = fc.option(fc.array(fc.nat(20), { maxLength: 6 }), { nil: undefined });
+    let parsed = 0;
+    fc.assert(
+      fc.property(logprobs, tokenIds, (lp, ids) => {
+        const composed = body(lp, ids);
+        if (!expectSameRows(composed).ok) return;
+        parsed++;
+        expectSameTables(composed);
+      }),
+      { numRuns: 300 },
+    );
+    // The generator makes valid bodies: the comparison is of rows, not of two errors.
+    expect(parsed).toBeGreaterThan(250);
+  });
+});
