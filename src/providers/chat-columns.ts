@@ -1,0 +1,269 @@
+import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../core/token-columns.js";
+import { cleanLogprob } from "../core/token-logprob.js";
+import type { ChatLogprobs, ChatTokenLogprob, ChatTopLogprob } from "./openai-chat-schema.js";
+import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
+import { unlistedCannotOutrank } from "./vllm-completions.js";
+
+const NO_ALTERNATIVES: readonly ChatTopLogprob[] = [];
+
+/**
+ * The generated positions of one `choices[].logprobs` (a whole message, or one chunk's delta) from
+ * `firstPosition` on, as `TokenColumns`: `content` then `refusal` entries, one position each, the
+ * listed alternatives pushed straight into the columns (a 4,096-token top-20 body lists 86,000; no
+ * object is made for any of them). Exact bytes come from `bytes`; `-9999` means unknown; ranks are
+ * derived from `top_logprobs`, censored where they cannot be known. `tokenIds` (vLLM's `token_ids`)
+ * are used when there is one per entry.
+ *
+ * @example
+ * chatColumns(response.choices[0].logprobs, 0, response.choices[0].token_ids).positions[0].rank // 1
+ */
+export function chatColumns(
+  logprobs: ChatLogprobs | null | undefined,
+  firstPosition: number,
+  tokenIds: readonly number[] | null | undefined,
+): TokenColumns {
+  const builder = new AlternativeColumnsBuilder();
+  const content = logprobs?.content ?? [];
+  const refusal = logprobs?.refusal ?? [];
+  const count = content.length + refusal.length;
+  // vLLM's `token_ids` (return_token_ids) are the exact ids of the same tokens, in order.
+  const ids = tokenIds && tokenIds.length === count ? tokenIds : null;
+  // OpenAI always sends the `refusal` key (vLLM never does) and lists the true top-k, most likely first.
+  const trueTopK = logprobs?.refusal !== undefined;
+  const positions: PositionRow[] = new Array(count);
+  for (let i = 0; i < count; i++) {
+    const entry = (i < content.length ? content[i] : refusal[i - content.length]) as ChatTokenLogprob;
+    positions[i] = readPosition(builder, entry, firstPosition + i, ids?.[i] ?? null, trueTopK);
+    builder.endPosition();
+  }
+  return new TokenColumns(positions, builder.finish());
+}
+
+/*
+ * Scratch space for the position being read (readPosition runs to completion per position and
+ * reuses it): for each listed alternative (the wire's, exact repeats dropped, in wire order) where
+ * it was on the wire, its id, its logprob (NaN for null) as cleaned and as JSON would write it, its
+ * rank (NaN for none); and the listed indices most likely first.
+ */
+let wireAt = new Int32Array(64);
+let listedId = new Float64Array(64);
+let listedLogprob = new Float64Array(64);
+let listedJsonLogprob = new Float64Array(64);
+let listedRank = new Float64Array(64);
+let order = new Int32Array(64);
+
+/** Reads one entry: pushes its alternatives, most likely first, and returns its position row. */
+function readPosition(
+  builder: AlternativeColumnsBuilder,
+  entry: ChatTokenLogprob,
+  position: number,
+  knownId: number | null,
+  trueTopK: boolean,
+): PositionRow {
+  const placeholderId = placeholderIdOf(entry.token);
+  const tokenId = knownId ?? placeholderId;
+  // With return_tokens_as_token_ids, `bytes` are those of the "token_id:N" text, not of the token.
+  const bytes = placeholderId === null && entry.bytes ? Uint8Array.from(entry.bytes) : null;
+  const logprob = cleanLogprob(entry.logprob);
+  const wire = entry.top_logprobs ?? NO_ALTERNATIVES;
+  const n = dedupe(wire);
+  rankByValue(n);
+  const at = findSampled(n, wire, entry, placeholderId);
+  if (at >= 0 && Number.isNaN(listedId[at] as number)) listedId[at] = tokenId ?? Number.NaN;
+
+  let rank: number | null = null;
+  let censored = false;
+  let bound: number | null = null;
+  if (at < 0 && n > 0) {
+    // Not among the listed top-k (OpenAI's -9999 too: "not within the top 20"): rank > k.
+    censored = true;
+    bound = n;
+  } else if (logprob !== null && at >= 0) {
+    let derived = 1;
+    // Something listed is less likely: then all more likely tokens are listed.
+    let lessLikely = false;
+    for (let i = 0; i < n; i++) {
+      const lp = listedLogprob[i] as number;
+      if (lp > logprob) derived++;
+      if (i !== at && (Number.isNaN(lp) || lp < logprob)) lessLikely = true;
+    }
+    // Exact when something listed is less likely, when the list is a true top-k (OpenAI; or a
+    // server that did not put the sampled token first), or when too little probability is left
+    // for an unlisted token to be more likely.
+    const exact =
+      lessLikely || trueTopK || wireAt[at] !== 0 || unlistedCannotOutrank(listedLogprobs(n), logprob);
+    if (exact) {
+      rank = derived;
+    } else {
+      // vLLM lists the sampled token first, then the top-1..k-1 when it is outside the top-k:
+      // the least likely of the list may rank anywhere from `derived` down.
+      listedRank[at] = Number.NaN;
+      censored = derived > 1;
+      bound = censored ? derived - 1 : null;
+    }
+  }
+  for (let r = 0; r < n; r++) {
+    const i = order[r] as number;
+    builder.push(
+      orNull(listedId[i] as number),
+      (wire[wireAt[i] as number] as ChatTopLogprob).token,
+      orNull(listedLogprob[i] as number),
+      orNull(listedRank[i] as number),
+    );
+  }
+  // vLLM's placeholder for a sampled token missing from the logprob dict (an EOS, PR #17637).
+  const eosPlaceholder =
+    entry.token === "" && logprob === null && (entry.bytes ?? NO_BYTES).length === 0 && wire.length === 0;
+  return {
+    position,
+    tokenId,
+    token: entry.token,
+    bytes,
+    logprob,
+    rank,
+    rankCensored: censored,
+    rankBound: bound,
+    topK: n,
+    isPrompt: false,
+    special: eosPlaceholder || isSpecialTokenText(entry.token),
+  };
+}
+
+const NO_BYTES: readonly number[] = [];
+
+function orNull(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
+
+/** `tokenIdFromPlaceholder`, without the regular expression for tokens that cannot be "token_id:N". */
+function placeholderIdOf(token: string): number | null {
+  return token.length > 9 && token.charCodeAt(0) === 116 ? tokenIdFromPlaceholder(token) : null;
+}
+
+/**
+ * Lists the alternatives as on the wire, exact repeats dropped: the same id (`token_id:N`), or the
+ * same text, bytes and logprob (as their JSON: NaN, ±Infinity and null alike). Different tokens may
+ * share a text (e.g. two partial-UTF-8 tokens shown as "�"), so text alone does not make a repeat.
+ * Fills the scratch columns and returns how many are listed.
+ */
+function dedupe(wire: readonly ChatTopLogprob[]): number {
+  if (wire.length > wireAt.length) grow(wire.length);
+  let n = 0;
+  for (let w = 0; w < wire.length; w++) {
+    const top = wire[w] as ChatTopLogprob;
+    const id = placeholderIdOf(top.token);
+    const jsonLogprob = asJsonNumber(top.logprob);
+    let repeat = false;
+    for (let i = 0; i < n && !repeat; i++) {
+      const seenId = listedId[i] as number;
+      if (id !== null || !Number.isNaN(seenId)) {
+        repeat = id === seenId;
+        continue;
+      }
+      // The logprobs first: they tell nearly every pair apart without reading the objects again.
+      const seenLogprob = listedJsonLogprob[i] as number;
+      if (seenLogprob !== jsonLogprob && !(Number.isNaN(seenLogprob) && Number.isNaN(jsonLogprob))) continue;
+      const seen = wire[wireAt[i] as number] as ChatTopLogprob;
+      repeat = seen.token === top.token && sameJsonBytes(seen.bytes ?? null, top.bytes ?? null);
+    }
+    if (repeat) continue;
+    wireAt[n] = w;
+    listedId[n] = id ?? Number.NaN;
+    listedJsonLogprob[n] = jsonLogprob;
+    listedLogprob[n] = cleanLogprob(top.logprob) ?? Number.NaN;
+    n++;
+  }
+  return n;
+}
+
+/** A logprob as JSON would write it: a finite number, or NaN for null, NaN and ±Infinity alike. */
+function asJsonNumber(value: number | null): number {
+  return value !== null && Number.isFinite(value) ? value : Number.NaN;
+}
+
+function grow(size: number): void {
+  wireAt = new Int32Array(2 * size);
+  listedId = new Float64Array(2 * size);
+  listedLogprob = new Float64Array(2 * size);
+  listedJsonLogprob = new Float64Array(2 * size);
+  listedRank = new Float64Array(2 * size);
+  order = new Int32Array(2 * size);
+}
+
+/**
+ * Orders the listed most likely first (stable: ties keep the server's order; unknown last) and
+ * ranks each by its value: 1 + how many listed are strictly more likely (ties share a rank).
+ */
+function rankByValue(n: number): void {
+  for (let i = 0; i < n; i++) {
+    const lp = listedLogprob[i] as number;
+    const value = Number.isNaN(lp) ? -Infinity : lp;
+    let j = i;
+    while (j > 0) {
+      const before = listedLogprob[order[j - 1] as number] as number;
+      if (!((Number.isNaN(before) ? -Infinity : before) < value)) break;
+      order[j] = order[j - 1] as number;
+      j--;
+    }
+    order[j] = i;
+  }
+  for (let r = 0; r < n; r++) {
+    const i = order[r] as number;
+    const lp = listedLogprob[i] as number;
+    const previous = r > 0 ? (order[r - 1] as number) : -1;
+    listedRank[i] = Number.isNaN(lp)
+      ? Number.NaN
+      : previous >= 0 && listedLogprob[previous] === lp
+        ? (listedRank[previous] as number)
+        : r + 1;
+  }
+}
+
+/** The listed logprobs as `unlistedCannotOutrank` reads them (rarely needed: vLLM's sampled-first lists). */
+function listedLogprobs(n: number): { logprob: number | null }[] {
+  const out: { logprob: number | null }[] = new Array(n);
+  for (let i = 0; i < n; i++) out[i] = { logprob: orNull(listedLogprob[i] as number) };
+  return out;
+}
+
+function sameJsonBytes(a: readonly number[] | null, b: readonly number[] | null): boolean {
+  if (a === null || b === null) return a === b;
+  return sameArray(a, b);
+}
+
+function sameArray(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Which listed alternative is the sampled token (its index, or -1): by id, else by text and bytes
+ * (bytes missing on either side match), the one of the same logprob among several.
+ */
+function findSampled(
+  n: number,
+  wire: readonly ChatTopLogprob[],
+  entry: ChatTokenLogprob,
+  id: number | null,
+): number {
+  let first = -1;
+  let count = 0;
+  let sameLogprob = -1;
+  const entryBytes = entry.bytes ?? null;
+  for (let i = 0; i < n; i++) {
+    const top = wire[wireAt[i] as number] as ChatTopLogprob;
+    const listed = listedId[i] as number;
+    const matches =
+      id !== null && !Number.isNaN(listed)
+        ? listed === id
+        : top.token === entry.token &&
+          (entryBytes === null || !top.bytes || sameArray(top.bytes, entryBytes));
+    if (!matches) continue;
+    count++;
+    if (first < 0) first = i;
+    if (sameLogprob < 0 && top.logprob === entry.logprob) sameLogprob = i;
+  }
+  if (count <= 1 || id !== null) return first;
+  return sameLogprob >= 0 ? sameLogprob : first;
+}
