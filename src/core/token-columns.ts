@@ -11,11 +11,25 @@ export type PositionRow = Omit<RowWithoutOffsets, "alternatives">;
  */
 export interface AlternativeColumns {
   /** Entry offsets, one per position plus the end. */
-  start: Int32Array;
-  tokenId: Float64Array;
+  start: NumberColumn;
+  tokenId: NumberColumn;
   token: string[];
-  logprob: Float64Array;
-  rank: Float64Array;
+  logprob: NumberColumn;
+  rank: NumberColumn;
+}
+
+/** A column of numbers: a Float64Array when long, a plain array when short (see `numberColumn`). */
+export type NumberColumn = Float64Array | number[];
+
+/**
+ * A zeroed column of `length` numbers. Short ones are plain arrays: a typed array's separate backing
+ * store costs more to make and to collect than a short column saves (a short text makes dozens).
+ *
+ * @example
+ * const logprob = numberColumn(entries);
+ */
+export function numberColumn(length: number): NumberColumn {
+  return length > 512 ? new Float64Array(length) : new Array<number>(length).fill(0);
 }
 
 /**
@@ -46,7 +60,9 @@ export class TokenColumns {
    * TokenColumns.fromRows(parseOpenAIChat(body).rows).positions.length
    */
   static fromRows(rows: readonly RowWithoutOffsets[]): TokenColumns {
-    const builder = new AlternativeColumnsBuilder();
+    let total = 0;
+    for (let i = 0; i < rows.length; i++) total += (rows[i] as RowWithoutOffsets).alternatives.length;
+    const builder = new AlternativeColumnsBuilder(total);
     const positions: PositionRow[] = new Array(rows.length);
     const lists: Alternative[][] = new Array(rows.length);
     for (let i = 0; i < rows.length; i++) {
@@ -67,15 +83,13 @@ export class TokenColumns {
    */
   static concat(parts: readonly TokenColumns[]): TokenColumns {
     if (parts.length === 1) return parts[0] as TokenColumns;
-    const builder = new AlternativeColumnsBuilder();
+    const builder = new AlternativeColumnsBuilder(parts.reduce((n, p) => n + p.alternatives.token.length, 0));
     const positions: PositionRow[] = [];
     for (const part of parts) {
-      const { start, tokenId, token, logprob, rank } = part.alternatives;
+      const { start } = part.alternatives;
       for (let i = 0; i < part.positions.length; i++) {
         positions.push(part.positions[i] as PositionRow);
-        for (let j = start[i] as number; j < (start[i + 1] as number); j++) {
-          builder.push(nullable(tokenId[j]), token[j] as string, nullable(logprob[j]), nullable(rank[j]));
-        }
+        builder.pushRange(part.alternatives, start[i] as number, start[i + 1] as number);
         builder.endPosition();
       }
     }
@@ -137,11 +151,18 @@ export class TokenColumns {
  */
 export class AlternativeColumnsBuilder {
   #count = 0;
-  #starts: number[] = [0];
-  #tokenId = new Float64Array(256);
-  #logprob = new Float64Array(256);
-  #rank = new Float64Array(256);
-  #token: string[] = [];
+  readonly #start: number[] = [0];
+  #tokenId: NumberColumn;
+  #logprob: NumberColumn;
+  #rank: NumberColumn;
+  readonly #token: string[] = [];
+
+  /** @param capacity How many alternatives will be pushed (the columns grow past it if need be). */
+  constructor(capacity = 64) {
+    this.#tokenId = numberColumn(capacity);
+    this.#logprob = numberColumn(capacity);
+    this.#rank = numberColumn(capacity);
+  }
 
   push(tokenId: number | null, token: string, logprob: number | null, rank: number | null): void {
     if (this.#count === this.#tokenId.length) this.#grow();
@@ -152,31 +173,51 @@ export class AlternativeColumnsBuilder {
     this.#token.push(token);
   }
 
+  /** Pushes entries `first` to `end - 1` of other columns as they are. */
+  pushRange(from: AlternativeColumns, first: number, end: number): void {
+    for (let at = first; at < end; at++) {
+      if (this.#count === this.#tokenId.length) this.#grow();
+      const i = this.#count++;
+      this.#tokenId[i] = from.tokenId[at] as number;
+      this.#logprob[i] = from.logprob[at] as number;
+      this.#rank[i] = from.rank[at] as number;
+      this.#token.push(from.token[at] as string);
+    }
+  }
+
   endPosition(): void {
-    this.#starts.push(this.#count);
+    this.#start.push(this.#count);
   }
 
   finish(): AlternativeColumns {
     const n = this.#count;
     return {
-      start: Int32Array.from(this.#starts),
-      tokenId: this.#tokenId.slice(0, n),
+      start: this.#start,
+      tokenId: fitted(this.#tokenId, n),
       token: this.#token,
-      logprob: this.#logprob.slice(0, n),
-      rank: this.#rank.slice(0, n),
+      logprob: fitted(this.#logprob, n),
+      rank: fitted(this.#rank, n),
     };
   }
 
   #grow(): void {
-    const grown = (from: Float64Array) => {
-      const to = new Float64Array(from.length * 2);
-      to.set(from);
+    const grown = (from: NumberColumn) => {
+      const to = numberColumn(Math.max(16, from.length * 2));
+      for (let i = 0; i < from.length; i++) to[i] = from[i] as number;
       return to;
     };
     this.#tokenId = grown(this.#tokenId);
     this.#logprob = grown(this.#logprob);
     this.#rank = grown(this.#rank);
   }
+}
+
+/** The first `n` numbers of a column (a view of a typed one, the same array cut short otherwise). */
+function fitted(column: NumberColumn, n: number): NumberColumn {
+  if (column.length === n) return column;
+  if (column instanceof Float64Array) return column.subarray(0, n);
+  column.length = n;
+  return column;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { numberColumn } from "../core/token-columns.js";
 import { cleanLogprob } from "../core/token-logprob.js";
 import { tokenIdFromKey } from "./token-text.js";
 import type { VllmLogprob } from "./vllm-schema.js";
@@ -7,31 +8,31 @@ import type { VllmLogprob } from "./vllm-schema.js";
  * as flat columns: dict i's entries are `start[i]` to `start[i + 1] - 1`, in the order JavaScript
  * enumerates the parsed dict's keys (array-index keys ascending, then the others as written). Both
  * the reader of parsed dicts (`promptLogprobEntries`) and the scanner of the raw body text build it;
- * the rows are made from it alone.
+ * the rows are made from it alone. Number columns are plain or typed arrays.
  */
 export interface PromptLogprobEntries {
   /** Positions (dicts, null ones included). */
   length: number;
   /** 1 where the dict is present, 0 where it is null. */
-  present: Uint8Array;
+  present: ArrayLike<number>;
   /** Entry offsets, one per position plus the end. */
-  start: Int32Array;
+  start: ArrayLike<number>;
   /** The key as a token id (`tokenIdFromKey`); NaN when it spells none. */
-  id: Float64Array;
+  id: ArrayLike<number>;
   /**
    * The id the key is found by — `dict[id]` finds it only when the key is the id's canonical
    * decimal (no leading zero) — else NaN.
    */
-  lookup: Float64Array;
+  lookup: ArrayLike<number>;
   /**
    * Each key's text (for a `token_id:<key>` placeholder when `decoded_token` is missing), or null
    * when every key is the canonical decimal of its `id` (the scanner reads only such bodies).
    */
   key: string[] | null;
   /** The wire logprob cleaned (`cleanLogprob`); NaN for null. */
-  logprob: Float64Array;
+  logprob: ArrayLike<number>;
   /** The reported rank; NaN when null or absent. */
-  rank: Float64Array;
+  rank: ArrayLike<number>;
   /** `decoded_token`; null when null or absent. */
   decoded: (string | null)[];
 }
@@ -40,14 +41,15 @@ export interface PromptLogprobEntries {
  * The entries of parsed, validated `prompt_logprobs` dicts.
  *
  * @example
- * promptLogprobEntries([null, { "791": { logprob: -2.4, rank: 1, decoded_token: "The" } }]).id // Float64Array [791]
+ * promptLogprobEntries([null, { "791": { logprob: -2.4, rank: 1, decoded_token: "The" } }]).id // [791]
  */
 export function promptLogprobEntries(
   dicts: readonly (Record<string, VllmLogprob> | null)[],
 ): PromptLogprobEntries {
   const n = dicts.length;
-  const start = new Int32Array(n + 1);
-  const present = new Uint8Array(n);
+  const start: number[] = new Array(n + 1);
+  start[0] = 0;
+  const present: number[] = new Array(n);
   const keysOf: string[][] = new Array(n);
   for (let i = 0; i < n; i++) {
     const dict = dicts[i];
@@ -57,16 +59,16 @@ export function promptLogprobEntries(
     start[i + 1] = (start[i] as number) + keys.length;
   }
   const total = start[n] as number;
-  const out: PromptLogprobEntries = {
+  const out = {
     length: n,
     present,
     start,
-    id: new Float64Array(total),
-    lookup: new Float64Array(total),
-    key: new Array(total),
-    logprob: new Float64Array(total),
-    rank: new Float64Array(total),
-    decoded: new Array(total),
+    id: numberColumn(total),
+    lookup: numberColumn(total),
+    key: new Array<string>(total),
+    logprob: numberColumn(total),
+    rank: numberColumn(total),
+    decoded: new Array<string | null>(total),
   };
   for (let i = 0; i < n; i++) {
     const dict = dicts[i];
@@ -79,7 +81,7 @@ export function promptLogprobEntries(
       const id = tokenIdFromKey(key);
       out.id[at] = id ?? Number.NaN;
       out.lookup[at] = id !== null && String(id) === key ? id : Number.NaN;
-      (out.key as string[])[at] = key;
+      out.key[at] = key;
       out.logprob[at] = cleanLogprob(entry.logprob) ?? Number.NaN;
       out.rank[at] = entry.rank ?? Number.NaN;
       out.decoded[at] = entry.decoded_token ?? null;

@@ -203,8 +203,8 @@ export function promptColumns(
   const n = entries.length;
   const { present, start, rank } = entries;
   // One pass reads every dict into the alternative columns (and narrows k); the second builds the rows.
-  const builder = new AlternativeColumnsBuilder();
-  const actual = new Int32Array(n);
+  const builder = new AlternativeColumnsBuilder(start[n] as number);
+  const actual: number[] = new Array(n);
   const bounds: TopKBounds = { lo: 0, hi: Infinity };
   let fewest = Infinity;
   for (let position = 0; position < n; position++) {

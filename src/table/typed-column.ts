@@ -1,16 +1,16 @@
 /**
- * An arquero column (`length`, `at`, iteration, `toArray`) over a Float64Array whose NaN stands for
+ * An arquero column (`length`, `at`, iteration, `toArray`) over a array of numbers whose NaN stands for
  * null: a table shares the parser's numbers instead of copying them into an array of its own.
  *
  * @example
- * aq.table({ logprob: new NullableColumn(Float64Array.of(-0.5, Number.NaN)) }).objects()
+ * aq.table({ logprob: new NullableColumn([-0.5, Number.NaN]) }).objects()
  * // [{ logprob: -0.5 }, { logprob: null }]
  */
 export class NullableColumn {
   readonly length: number;
-  readonly #values: Float64Array;
+  readonly #values: ArrayLike<number>;
 
-  constructor(values: Float64Array) {
+  constructor(values: ArrayLike<number>) {
     this.#values = values;
     this.length = values.length;
   }

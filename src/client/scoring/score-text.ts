@@ -48,7 +48,7 @@ export async function scoreText(
     spans: tokens.spans,
     signal,
   });
-  const rows = tokens.spans ? scored.rows : (normalizeDecodedTokens(scored.rows, text) as ScoredRow[]);
+  const rows = tokens.spans ? scored.columns : normalizeDecodedTokens(scored.rows, text);
   return new LogprobResult(rows, {
     dialect: VLLM_DIALECT,
     model: scored.model ?? endpoint.model,

@@ -1,4 +1,5 @@
 import type { RowWithoutOffsets } from "../../core/assemble-text.js";
+import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../../core/token-columns.js";
 import type { IdentificationMethod } from "../../core/token-logprob.js";
 import type { ScoringWindow } from "../../core/window-plan.js";
 import { ResponseShapeError } from "../../errors.js";
@@ -23,7 +24,10 @@ export type ScoredRow = RowWithoutOffsets & { contextTokens: number };
  * const { rows, method } = await scoreWindows(endpoint, { ids, windows, topK: 5 });
  */
 export interface WindowedRows {
-  rows: ScoredRow[];
+  /** The rows as columns (what `LogprobResult` keeps). */
+  columns: TokenColumns;
+  /** The same as rows (built on first use). */
+  readonly rows: ScoredRow[];
   method: IdentificationMethod;
   model: string | undefined;
   /** Index in `ids` of the first row (tokens before it were never sent: left truncation). */
@@ -63,8 +67,9 @@ export async function scoreWindows(
     const request = { ...promptLogprobsRequest("", { model: endpoint.model, topK }), prompt };
     const body = await endpoint.http.postJson("/completions", request, { signal });
     const parsed = parseVllmCompletion(body, { promptTokenIds: prompt, topK, includeGenerated: false });
-    checkWindow(parsed.rows, prompt, window);
-    return parsed;
+    const columns = parsed.columns ?? TokenColumns.fromRows(parsed.rows);
+    checkWindow(columns.positions, prompt, window);
+    return { columns, method: parsed.method, model: parsed.model };
   };
   // One window (every short text) needs no pool; an aborted signal takes the pool's path, which
   // starts nothing and throws the abort.
@@ -73,18 +78,35 @@ export async function scoreWindows(
       ? [await send(windows[0])]
       : valuesOrThrow(await boundedMap(windows, WINDOW_CONCURRENCY, send, signal));
   const offset = windows.length > 0 ? windows[0].begin : 0;
-  const rows: ScoredRow[] = [];
+  const positions: PositionRow[] = [];
+  const builder = new AlternativeColumnsBuilder(
+    parsed.reduce((n, p) => n + p.columns.alternatives.token.length, 0),
+  );
   windows.forEach((window, w) => {
     const from = w === 0 ? window.begin : window.scoreFrom;
-    const got = parsed[w].rows;
+    const got = parsed[w].columns;
+    const { start } = got.alternatives;
     for (let i = from; i < window.end; i++) {
-      rows.push(
-        keep(got[i - window.begin], i, i - offset, i - window.begin, i >= window.scoreFrom, plan.spans),
-      );
+      const local = i - window.begin;
+      const scored = i >= window.scoreFrom;
+      positions.push(keep(got.positions[local], i, i - offset, local, scored, plan.spans));
+      if (scored) builder.pushRange(got.alternatives, start[local] as number, start[local + 1] as number);
+      builder.endPosition();
     }
   });
   const method = parsed.every((p) => p.method === "return_token_ids") ? "return_token_ids" : "tokenize";
-  return { rows, method, model: parsed.find((p) => p.model)?.model, offset };
+  const columns = new TokenColumns(positions, builder.finish());
+  let rows: ScoredRow[] | undefined;
+  return {
+    columns,
+    get rows() {
+      rows ??= columns.rows() as ScoredRow[];
+      return rows;
+    },
+    method,
+    model: parsed.find((p) => p.model)?.model,
+    offset,
+  };
 }
 
 /**
@@ -112,14 +134,14 @@ export function unscored<R extends RowWithoutOffsets>(row: R): R {
  * tokenizer's exact bytes when there are `spans`.
  */
 function keep(
-  row: RowWithoutOffsets,
+  row: PositionRow,
   index: number,
   position: number,
   contextTokens: number,
   scored: boolean,
   spans: TokenBytes | null | undefined,
-): ScoredRow {
-  const kept = row as ScoredRow;
+): PositionRow {
+  const kept = row;
   kept.position = position;
   kept.contextTokens = contextTokens;
   if (!scored) {
@@ -128,7 +150,6 @@ function keep(
     kept.rankCensored = false;
     kept.rankBound = null;
     kept.topK = 0;
-    kept.alternatives = [];
   }
   if (spans?.special[index]) kept.special = true;
   else if (spans) {
@@ -159,11 +180,7 @@ function tokenText(bytes: Uint8Array): string {
 }
 
 /** The server must have scored exactly the ids sent, one row per id. */
-function checkWindow(
-  rows: readonly RowWithoutOffsets[],
-  prompt: readonly number[],
-  window: ScoringWindow,
-): void {
+function checkWindow(rows: readonly PositionRow[], prompt: readonly number[], window: ScoringWindow): void {
   const where = `tokens ${window.begin}..${window.end - 1}`;
   if (rows.length !== prompt.length) {
     throw new ResponseShapeError(
