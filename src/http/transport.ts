@@ -7,6 +7,7 @@ import {
   TransportError,
 } from "../errors.js";
 import { serverErrorMessage } from "../providers/error-body.js";
+import type { ScannedBody } from "../providers/scanned-body.js";
 import { throwIfServerError } from "../providers/stream-error.js";
 import { bufferedRequest, DeadlineExceeded } from "./buffered-request.js";
 import { NdjsonDecoder } from "./ndjson-decoder.js";
@@ -36,6 +37,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Resolve the path against the server root (vLLM's `/tokenize` lives outside `/v1`). */
   root?: boolean;
+  /**
+   * Reads a 2xx answer's text instead of `JSON.parse`: a body scanner's `ScannedBody`, or undefined
+   * to hand the text to `JSON.parse` after all (which then reports what is wrong with it).
+   */
+  read?: (text: string) => ScannedBody | undefined;
 }
 
 export interface StreamRequestOptions extends RequestOptions {
@@ -86,9 +92,10 @@ export class Transport {
   async postJson(path: string, body: unknown, options: RequestOptions = {}): Promise<unknown> {
     const url = this.url(path, options.root);
     const text = await this.#send("POST", url, JSON.stringify(body), options.signal, JSON_MODE);
-    const answer = parseJson(text, url, this.#apiKey);
+    const scanned = options.read?.(text);
+    const answer = scanned ?? parseJson(text, url, this.#apiKey);
     // An error answered with 200 is an error here, before anyone caches it (it may quote the key).
-    throwIfServerError(answer, [], `in the answer from ${url}`);
+    throwIfServerError(scanned ? scanned.envelope : answer, [], `in the answer from ${url}`);
     return answer;
   }
 

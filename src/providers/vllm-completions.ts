@@ -16,6 +16,7 @@ import {
   type PromptLogprobEntries,
   promptLogprobEntries,
 } from "./prompt-logprob-entries.js";
+import { ScannedBody } from "./scanned-body.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { type HotField, validateFast } from "./validate.js";
 import {
@@ -89,6 +90,9 @@ export function promptLogprobsRequest(
  * seq.rows[1].token // "The"
  */
 export function parseVllmCompletion(body: unknown, options: VllmParseOptions = {}): ParsedSequence {
+  if (body instanceof ScannedBody) {
+    return completionSequence(validateCompletionResponse(body.envelope), options, body.hot);
+  }
   return completionSequence(validateCompletionResponse(body), options);
 }
 
@@ -109,7 +113,9 @@ const PROMPT_LOGPROBS_FIELDS: readonly HotField[] = [
 ];
 
 /**
- * The rows of one choice of a validated `/v1/completions` body (see `parseVllmCompletion`).
+ * The rows of one choice of a validated `/v1/completions` body (see `parseVllmCompletion`). `hot`
+ * holds `prompt_logprobs` entries the body scanner read (by path, e.g. `choices.0.prompt_logprobs`;
+ * the envelope has null there).
  *
  * @example
  * completionSequence(validate(completionResponseSchema, body, "vllm-completions"), { choice: 0 })
@@ -117,18 +123,23 @@ const PROMPT_LOGPROBS_FIELDS: readonly HotField[] = [
 export function completionSequence(
   response: CompletionResponse,
   options: VllmParseOptions = {},
+  hot?: ReadonlyMap<string, unknown>,
 ): ParsedSequence {
   const index = options.choice ?? 0;
-  const choice = response.choices.find((c) => c.index === index) ?? response.choices[index];
+  const byIndex = response.choices.findIndex((c) => c.index === index);
+  const at = byIndex >= 0 ? byIndex : index;
+  const choice = response.choices[at];
   if (!choice) {
     throw new UsageError(
       `choice ${index} is not in this response; it has ${response.choices.length} choice(s)`,
     );
   }
-  const prompt = choice.prompt_logprobs
+  const scanned = hot?.get(`choices.${at}.prompt_logprobs`) as PromptLogprobEntries | undefined;
+  const wire = scanned ?? choice.prompt_logprobs;
+  const prompt = wire
     ? promptColumns(
         {
-          prompt_logprobs: choice.prompt_logprobs,
+          prompt_logprobs: wire,
           prompt_token_ids: choice.prompt_token_ids,
           logprobs: choice.logprobs,
         },

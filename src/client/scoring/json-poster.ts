@@ -37,7 +37,9 @@ export function cachedPoster(
       const key = responseCacheKey({ url, model, body });
       const hit = await cache.get(key);
       if (hit !== undefined) return hit;
-      const answer = await inner.postJson(path, body, options);
+      // The cache keeps plain JSON: a scanner's reading of the answer is not stored.
+      const { read: _, ...plain } = options;
+      const answer = await inner.postJson(path, body, plain);
       await cache.set(key, answer);
       return answer;
     },
