@@ -22,10 +22,15 @@ export function chatColumns(
   firstPosition: number,
   tokenIds: readonly number[] | null | undefined,
 ): TokenColumns {
-  const builder = new AlternativeColumnsBuilder();
   const content = logprobs?.content ?? [];
   const refusal = logprobs?.refusal ?? [];
   const count = content.length + refusal.length;
+  let listed = 0;
+  for (let i = 0; i < count; i++) {
+    const entry = (i < content.length ? content[i] : refusal[i - content.length]) as ChatTokenLogprob;
+    listed += entry.top_logprobs?.length ?? 0;
+  }
+  const builder = new AlternativeColumnsBuilder(listed);
   // vLLM's `token_ids` (return_token_ids) are the exact ids of the same tokens, in order.
   const ids = tokenIds && tokenIds.length === count ? tokenIds : null;
   // OpenAI always sends the `refusal` key (vLLM never does) and lists the true top-k, most likely first.
