@@ -1,0 +1,199 @@
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/**
+ * Reads one hot field of a body straight from its text. `path` leads to it: object keys, `"*"` for
+ * every element of an array. `read` gets the index of the field's `[` and returns the value and the
+ * index after its `]`, or undefined when it cannot read that text exactly as JSON.parse would.
+ *
+ * @example
+ * const reader: HotReader = { path: ["choices", "*", "prompt_logprobs"], read: promptLogprobsReader };
+ */
+export interface HotReader {
+  path: readonly string[];
+  read(text: string, at: number): { value: unknown; end: number } | undefined;
+}
+
+/** A failed walk (the text is not JSON, a reader refused, or a case this scanner does not handle). */
+const FAILED = -1;
+
+/**
+ * JSON.parse with hot fields read by their readers: walks the text once, and where a reader's path
+ * leads to a value starting with `[`, lets the reader read it. `hot` maps the concrete dotted path
+ * (`"choices.0.prompt_logprobs"`) to what the reader read; `envelope` is JSON.parse of the rest of
+ * the text with each of those values replaced by `null` — small, and validated by JSON.parse. The
+ * walk only finds the structure; JSON.parse of the envelope checks everything outside the hot fields.
+ * Undefined when the text is not valid JSON, a reader refuses its text, a key on a hot path repeats,
+ * or anything this does not handle exactly: the caller then parses the whole body the usual way,
+ * which also gives the right error.
+ *
+ * @example
+ * const scanned = scanBody(text, [{ path: ["choices", "*", "prompt_logprobs"], read: promptLogprobsReader }]);
+ * scanned?.hot.get("choices.0.prompt_logprobs") // PromptLogprobEntries
+ */
+export function scanBody(
+  text: string,
+  readers: readonly HotReader[],
+): { envelope: unknown; hot: Map<string, unknown> } | undefined {
+  const walk = new BodyWalk(text);
+  const end = walk.value(skipSpace(text, 0), 0, readers, "");
+  if (end === FAILED || skipSpace(text, end) !== text.length) return undefined;
+  let rest = "";
+  let from = 0;
+  for (let k = 0; k < walk.cuts.length; k += 2) {
+    rest += `${text.slice(from, walk.cuts[k])}null`;
+    from = walk.cuts[k + 1] as number;
+  }
+  rest += from === 0 ? text : text.slice(from);
+  let envelope: unknown;
+  try {
+    envelope = JSON.parse(rest);
+  } catch {
+    return undefined;
+  }
+  return { envelope, hot: walk.hot };
+}
+
+/** The walk's findings: what the readers read, and the spans they read (start, end pairs). */
+class BodyWalk {
+  readonly hot = new Map<string, unknown>();
+  readonly cuts: number[] = [];
+  private readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
+
+  /** Walks the value at `i` (after whitespace) with the readers whose paths led here; its end. */
+  value(i: number, depth: number, readers: readonly HotReader[], path: string): number {
+    if (readers.length === 0) return skipValue(this.text, i);
+    const c = this.text.charCodeAt(i);
+    const here = readers.find((reader) => reader.path.length === depth);
+    if (here !== undefined && c === OPEN_BRACKET) {
+      const read = here.read(this.text, i);
+      if (read === undefined || !(read.end > i)) return FAILED;
+      this.hot.set(path, read.value);
+      this.cuts.push(i, read.end);
+      return read.end;
+    }
+    const deeper = here === undefined ? readers : readers.filter((reader) => reader.path.length > depth);
+    if (c === OPEN_BRACE) return this.object(i, depth, deeper, path);
+    if (c === OPEN_BRACKET) {
+      const elements = deeper.filter((reader) => reader.path[depth] === "*");
+      return elements.length === 0 ? skipValue(this.text, i) : this.array(i, depth, elements, path);
+    }
+    return skipValue(this.text, i);
+  }
+
+  private object(i: number, depth: number, readers: readonly HotReader[], path: string): number {
+    const text = this.text;
+    const seen = new Set<string>();
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) === CLOSE_BRACE) return i + 1;
+    for (;;) {
+      if (text.charCodeAt(i) !== QUOTE) return FAILED;
+      const keyEnd = skipString(text, i);
+      if (keyEnd === FAILED) return FAILED;
+      const key = keyOf(text, i, keyEnd);
+      if (key === undefined) return FAILED;
+      i = skipSpace(text, keyEnd);
+      if (text.charCodeAt(i) !== COLON) return FAILED;
+      i = skipSpace(text, i + 1);
+      const next = readers.filter((reader) => reader.path[depth] === key);
+      if (next.length > 0) {
+        // JSON.parse keeps the last of repeated keys; the walk would have read the first.
+        if (seen.has(key)) return FAILED;
+        seen.add(key);
+      }
+      i = this.value(i, depth + 1, next, path === "" ? key : `${path}.${key}`);
+      if (i === FAILED) return FAILED;
+      i = skipSpace(text, i);
+      const c = text.charCodeAt(i);
+      if (c === CLOSE_BRACE) return i + 1;
+      if (c !== COMMA) return FAILED;
+      i = skipSpace(text, i + 1);
+    }
+  }
+
+  private array(i: number, depth: number, readers: readonly HotReader[], path: string): number {
+    const text = this.text;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
+    for (let index = 0; ; index++) {
+      i = this.value(i, depth + 1, readers, path === "" ? String(index) : `${path}.${index}`);
+      if (i === FAILED) return FAILED;
+      i = skipSpace(text, i);
+      const c = text.charCodeAt(i);
+      if (c === CLOSE_BRACKET) return i + 1;
+      if (c !== COMMA) return FAILED;
+      i = skipSpace(text, i + 1);
+    }
+  }
+}
+
+/** The key of the string `text[begin, end)`, unescaped by JSON.parse when it has escapes. */
+function keyOf(text: string, begin: number, end: number): string | undefined {
+  const raw = text.slice(begin + 1, end - 1);
+  if (!raw.includes("\\")) return raw;
+  try {
+    return JSON.parse(text.slice(begin, end)) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+function skipSpace(text: string, i: number): number {
+  let c = text.charCodeAt(i);
+  while (c === SPACE || c === LF || c === CR || c === TAB) c = text.charCodeAt(++i);
+  return i;
+}
+
+/** The end of the string opening at `i` (its closing quote is the first one after an even run of backslashes). */
+function skipString(text: string, i: number): number {
+  let from = i + 1;
+  for (;;) {
+    const quote = text.indexOf('"', from);
+    if (quote < 0) return FAILED;
+    let b = quote - 1;
+    while (b > i && text.charCodeAt(b) === BACKSLASH) b--;
+    if ((quote - 1 - b) % 2 === 0) return quote + 1;
+    from = quote + 1;
+  }
+}
+
+/**
+ * The end of the value at `i`, found by structure only: strings skipped, brackets counted. That is
+ * exact for valid JSON; on invalid JSON the envelope's JSON.parse fails, since skipped text stays in it.
+ */
+function skipValue(text: string, i: number): number {
+  const length = text.length;
+  let c = text.charCodeAt(i);
+  if (c === QUOTE) return skipString(text, i);
+  if (c === OPEN_BRACE || c === OPEN_BRACKET) {
+    let depth = 0;
+    for (; i < length; i++) {
+      c = text.charCodeAt(i);
+      if (c === QUOTE) {
+        i = skipString(text, i);
+        if (i === FAILED) return FAILED;
+        i--;
+      } else if (c === OPEN_BRACE || c === OPEN_BRACKET) depth++;
+      else if ((c === CLOSE_BRACE || c === CLOSE_BRACKET) && --depth === 0) return i + 1;
+    }
+    return FAILED;
+  }
+  const begin = i;
+  while (i < length && c !== COMMA && c !== CLOSE_BRACE && c !== CLOSE_BRACKET && c > SPACE)
+    c = text.charCodeAt(++i);
+  return i > begin ? i : FAILED;
+}

@@ -1,0 +1,415 @@
+import { cleanLogprob } from "../core/token-logprob.js";
+import type { PromptLogprobEntries } from "./prompt-logprob-entries.js";
+
+const TAB = 0x09;
+const LF = 0x0a;
+const CR = 0x0d;
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const PLUS = 0x2b;
+const COMMA = 0x2c;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const ONE = 0x31;
+const NINE = 0x39;
+const COLON = 0x3a;
+const UPPER_E = 0x45;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const LOWER_E = 0x65;
+const LOWER_N = 0x6e;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+/** What a reading function returns instead of the index after what it read. */
+const FAILED = -1;
+
+const LOGPROB = 1;
+const RANK = 2;
+const DECODED = 4;
+
+const TWO_53 = 2 ** 53;
+/** Ids below this are JavaScript array indices, which a parsed dict enumerates in ascending order. */
+const ID_LIMIT = 2 ** 31;
+/** 10^k for k ≤ 22, each exact (parsed, not computed with `**`). */
+const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
+
+/**
+ * Reads vLLM's `prompt_logprobs` array straight from the body text at `text[at] === "["`, into the
+ * same columns `promptLogprobEntries(JSON.parse(…))` builds (with `key: null`), without making an
+ * object per entry. It takes only what `acceptsPromptLogprobs` accepts and it can read exactly —
+ * dict keys canonical decimal ids below 2^31, each once; entry keys among `logprob` (required),
+ * `rank` and `decoded_token`, each once, without escapes — and gives undefined for anything else,
+ * so the caller falls back to `JSON.parse` and the validated path.
+ *
+ * @example
+ * const text = '[null,{"791":{"logprob":-2.4,"rank":1,"decoded_token":"The"}}]';
+ * promptLogprobsReader(text, 0)?.value.logprob // Float64Array [-2.4]
+ */
+export const promptLogprobsReader = (
+  text: string,
+  at: number,
+): { value: PromptLogprobEntries; end: number } | undefined => {
+  const scan = new PromptLogprobsScan();
+  const end = scan.array(text, at);
+  return end === FAILED ? undefined : { value: scan.entries(), end };
+};
+
+/** The growing columns of one read; each reading method returns the index after what it read, or FAILED. */
+class PromptLogprobsScan {
+  private present: number[] = [];
+  private start: number[] = [0];
+  private total = 0;
+  private id = new Float64Array(1024);
+  private logprob = new Float64Array(1024);
+  private rank = new Float64Array(1024);
+  /**
+   * Each entry's `decoded_token` as an index into `tokens`, -1 for null: stores of strings into a
+   * large, growing array cost more than the whole rest of an entry.
+   */
+  private decoded = new Int32Array(1024);
+  private tokens: string[] = [];
+  private interned = new InternTable(this.tokens);
+
+  entries(): PromptLogprobEntries {
+    const total = this.total;
+    return {
+      length: this.present.length,
+      present: Uint8Array.from(this.present),
+      start: Int32Array.from(this.start),
+      id: this.id.slice(0, total),
+      lookup: this.id.slice(0, total),
+      key: null,
+      logprob: this.logprob.slice(0, total),
+      rank: this.rank.slice(0, total),
+      decoded: this.decodedTokens(),
+    };
+  }
+
+  private decodedTokens(): (string | null)[] {
+    const { decoded, tokens } = this;
+    const out: (string | null)[] = new Array(this.total);
+    for (let at = 0; at < this.total; at++) {
+      const token = decoded[at] as number;
+      out[at] = token < 0 ? null : (tokens[token] as string);
+    }
+    return out;
+  }
+
+  array(text: string, i: number): number {
+    if (text.charCodeAt(i) !== 0x5b) return FAILED;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
+    for (;;) {
+      const c = text.charCodeAt(i);
+      if (c === LOWER_N) {
+        if (!text.startsWith("null", i)) return FAILED;
+        i += 4;
+        this.present.push(0);
+      } else if (c === OPEN_BRACE) {
+        i = this.dict(text, i);
+        if (i === FAILED) return FAILED;
+        this.present.push(1);
+      } else return FAILED;
+      this.start.push(this.total);
+      i = skipSpace(text, i);
+      const next = text.charCodeAt(i);
+      if (next === CLOSE_BRACKET) return i + 1;
+      if (next !== COMMA) return FAILED;
+      i = skipSpace(text, i + 1);
+    }
+  }
+
+  private dict(text: string, i: number): number {
+    const first = this.total;
+    let ascending = true;
+    let previous = -1;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) !== CLOSE_BRACE)
+      for (;;) {
+        i = readKey(text, i);
+        if (i === FAILED) return FAILED;
+        const id = keyRead;
+        if (id <= previous) ascending = false;
+        previous = id;
+        i = skipSpace(text, i);
+        if (text.charCodeAt(i) !== COLON) return FAILED;
+        i = skipSpace(text, i + 1);
+        if (text.charCodeAt(i) !== OPEN_BRACE) return FAILED;
+        i = this.entry(text, i, id);
+        if (i === FAILED) return FAILED;
+        i = skipSpace(text, i);
+        const c = text.charCodeAt(i);
+        if (c === CLOSE_BRACE) break;
+        if (c !== COMMA) return FAILED;
+        i = skipSpace(text, i + 1);
+      }
+    return ascending || this.sortFrom(first) ? i + 1 : FAILED;
+  }
+
+  /** One `{logprob, rank?, decoded_token?}` at `text[i] === "{"`, appended to the columns. */
+  private entry(text: string, i: number, id: number): number {
+    let seen = 0;
+    let logprob = Number.NaN;
+    let rank = Number.NaN;
+    let decoded = -1;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) !== CLOSE_BRACE)
+      for (;;) {
+        let field: number;
+        if (text.charCodeAt(i) !== QUOTE) return FAILED;
+        if (text.startsWith('logprob"', i + 1)) {
+          field = LOGPROB;
+          i += 9;
+        } else if (text.startsWith('rank"', i + 1)) {
+          field = RANK;
+          i += 6;
+        } else if (text.startsWith('decoded_token"', i + 1)) {
+          field = DECODED;
+          i += 15;
+        } else return FAILED;
+        if ((seen & field) !== 0) return FAILED;
+        seen |= field;
+        i = skipSpace(text, i);
+        if (text.charCodeAt(i) !== COLON) return FAILED;
+        i = skipSpace(text, i + 1);
+        if (text.charCodeAt(i) === LOWER_N) {
+          if (!text.startsWith("null", i)) return FAILED;
+          i += 4;
+        } else if (field === LOGPROB) {
+          i = readNumber(text, i);
+          if (i === FAILED) return FAILED;
+          logprob = cleanLogprob(numberRead) ?? Number.NaN;
+        } else if (field === RANK) {
+          i = readNumber(text, i);
+          if (i === FAILED || !Number.isSafeInteger(numberRead) || numberRead < 1) return FAILED;
+          rank = numberRead;
+        } else {
+          i = this.string(text, i, id);
+          if (i === FAILED) return FAILED;
+          decoded = tokenRead;
+        }
+        i = skipSpace(text, i);
+        const c = text.charCodeAt(i);
+        if (c === CLOSE_BRACE) break;
+        if (c !== COMMA) return FAILED;
+        i = skipSpace(text, i + 1);
+      }
+    // acceptsPromptLogprobs refuses an entry without logprob (undefined is neither null nor finite).
+    if ((seen & LOGPROB) === 0) return FAILED;
+    if (this.total === this.id.length) this.grow();
+    const at = this.total++;
+    this.id[at] = id;
+    this.logprob[at] = logprob;
+    this.rank[at] = rank;
+    this.decoded[at] = decoded;
+    return i + 1;
+  }
+
+  /**
+   * A JSON string at `text[i] === '"'` into `tokens`, its index into `tokenRead`: a slice when it
+   * has no escape (the same text for the same id is kept once), else JSON.parse of it quoted.
+   */
+  private string(text: string, i: number, id: number): number {
+    if (text.charCodeAt(i) !== QUOTE) return FAILED;
+    const begin = i + 1;
+    let escaped = false;
+    for (i = begin; ; ) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        escaped = true;
+        i += 2;
+      } else if (c >= SPACE) i++;
+      else return FAILED; // a raw control character, or the end of the text
+    }
+    if (escaped) {
+      let token: string;
+      try {
+        token = JSON.parse(text.slice(begin - 1, i + 1)) as string;
+      } catch {
+        return FAILED;
+      }
+      tokenRead = this.tokens.push(token) - 1;
+    } else tokenRead = this.interned.get(text, begin, i, id);
+    return i + 1;
+  }
+
+  /**
+   * Puts the entries from `first` in ascending id order (a parsed dict's key order), by insertion:
+   * dicts are top-k small. False on a repeated id (JSON.parse would keep the last; fall back).
+   */
+  private sortFrom(first: number): boolean {
+    const { id, logprob, rank, decoded } = this;
+    for (let k = first + 1; k < this.total; k++) {
+      const kid = id[k] as number;
+      let j = k - 1;
+      if ((id[j] as number) < kid) continue;
+      const klp = logprob[k] as number;
+      const krank = rank[k] as number;
+      const kdecoded = decoded[k] as number;
+      while (j >= first && (id[j] as number) > kid) {
+        id[j + 1] = id[j] as number;
+        logprob[j + 1] = logprob[j] as number;
+        rank[j + 1] = rank[j] as number;
+        decoded[j + 1] = decoded[j] as number;
+        j--;
+      }
+      if (j >= first && id[j] === kid) return false;
+      id[j + 1] = kid;
+      logprob[j + 1] = klp;
+      rank[j + 1] = krank;
+      decoded[j + 1] = kdecoded;
+    }
+    return true;
+  }
+
+  private grow(): void {
+    const size = this.id.length * 2;
+    for (const column of ["id", "logprob", "rank"] as const) {
+      const bigger = new Float64Array(size);
+      bigger.set(this[column]);
+      this[column] = bigger;
+    }
+    const decoded = new Int32Array(size);
+    decoded.set(this.decoded);
+    this.decoded = decoded;
+  }
+}
+
+/**
+ * Decoded tokens by id, so that the same token text is kept once, not once per position: an
+ * open-addressing table from id to an index into `tokens` (ids are few — a vocabulary — and a Map
+ * costs more per lookup).
+ */
+class InternTable {
+  private ids = new Int32Array(2048).fill(-1);
+  private indices = new Int32Array(2048);
+  private size = 0;
+  private readonly tokens: string[];
+
+  constructor(tokens: string[]) {
+    this.tokens = tokens;
+  }
+
+  /** The index in `tokens` of `text[begin, end)`: the one kept for `id` when it is the same text. */
+  get(text: string, begin: number, end: number, id: number): number {
+    const { ids, tokens } = this;
+    const mask = ids.length - 1;
+    let slot = hash(id) & mask;
+    for (;;) {
+      const key = ids[slot] as number;
+      if (key === -1) break;
+      if (key === id) {
+        const index = this.indices[slot] as number;
+        const known = tokens[index] as string;
+        if (known.length === end - begin && text.startsWith(known, begin)) return index;
+        // Another text for this id (a tokenizer quirk): keep the newer one.
+        const other = tokens.push(text.slice(begin, end)) - 1;
+        this.indices[slot] = other;
+        return other;
+      }
+      slot = (slot + 1) & mask;
+    }
+    const index = tokens.push(text.slice(begin, end)) - 1;
+    ids[slot] = id;
+    this.indices[slot] = index;
+    if (++this.size * 2 > ids.length) this.rehash();
+    return index;
+  }
+
+  private rehash(): void {
+    const { ids, indices } = this;
+    this.ids = new Int32Array(ids.length * 2).fill(-1);
+    this.indices = new Int32Array(ids.length * 2);
+    const mask = this.ids.length - 1;
+    for (let k = 0; k < ids.length; k++) {
+      const id = ids[k] as number;
+      if (id === -1) continue;
+      let slot = hash(id) & mask;
+      while (this.ids[slot] !== -1) slot = (slot + 1) & mask;
+      this.ids[slot] = id;
+      this.indices[slot] = indices[k] as number;
+    }
+  }
+}
+
+/** Spreads ids (often neighbours) over the table's slots (Fibonacci hashing). */
+function hash(id: number): number {
+  return Math.imul(id, 0x9e3779b1) >>> 11;
+}
+
+/** What the last readKey, readNumber or string read read (the scan is synchronous). */
+let keyRead = 0;
+let numberRead = 0;
+let tokenRead = -1;
+
+/** A dict key at `i`: a quoted canonical decimal id below 2^31, into `keyRead`. */
+function readKey(text: string, i: number): number {
+  if (text.charCodeAt(i) !== QUOTE) return FAILED;
+  let c = text.charCodeAt(++i);
+  let id = 0;
+  if (c === ZERO) c = text.charCodeAt(++i);
+  else if (c >= ONE && c <= NINE)
+    do {
+      id = id * 10 + (c - ZERO);
+      c = text.charCodeAt(++i);
+    } while (c >= ZERO && c <= NINE && id < ID_LIMIT);
+  else return FAILED;
+  if (c !== QUOTE || id >= ID_LIMIT) return FAILED;
+  keyRead = id;
+  return i + 1;
+}
+
+/**
+ * A JSON number at `i` into `numberRead`, equal to JSON.parse's: exact as `mantissa / 10^digits`
+ * when both are exact doubles (the quotient is then correctly rounded), else by `Number`. FAILED
+ * when the text is no JSON number or the number is not finite (JSON.parse gives ±Infinity for 1e999).
+ */
+function readNumber(text: string, i: number): number {
+  const begin = i;
+  let c = text.charCodeAt(i);
+  const negative = c === MINUS;
+  if (negative) c = text.charCodeAt(++i);
+  let mantissa = 0;
+  let digits = 0;
+  if (c === ZERO) c = text.charCodeAt(++i);
+  else if (c >= ONE && c <= NINE)
+    do {
+      mantissa = mantissa * 10 + (c - ZERO);
+      c = text.charCodeAt(++i);
+    } while (c >= ZERO && c <= NINE);
+  else return FAILED;
+  if (c === DOT) {
+    c = text.charCodeAt(++i);
+    if (!(c >= ZERO && c <= NINE)) return FAILED;
+    do {
+      mantissa = mantissa * 10 + (c - ZERO);
+      digits++;
+      c = text.charCodeAt(++i);
+    } while (c >= ZERO && c <= NINE);
+  }
+  let value: number;
+  if (c === LOWER_E || c === UPPER_E) {
+    c = text.charCodeAt(++i);
+    if (c === PLUS || c === MINUS) c = text.charCodeAt(++i);
+    if (!(c >= ZERO && c <= NINE)) return FAILED;
+    do c = text.charCodeAt(++i);
+    while (c >= ZERO && c <= NINE);
+    value = Number(text.slice(begin, i));
+  } else if (mantissa < TWO_53 && digits <= 22) {
+    value = digits === 0 ? mantissa : mantissa / (POWERS_OF_TEN[digits] as number);
+    if (negative) value = -value;
+  } else value = Number(text.slice(begin, i));
+  if (!Number.isFinite(value)) return FAILED;
+  numberRead = value;
+  return i;
+}
+
+/** The index of the first non-whitespace code unit from `i`. */
+function skipSpace(text: string, i: number): number {
+  let c = text.charCodeAt(i);
+  while (c === SPACE || c === LF || c === CR || c === TAB) c = text.charCodeAt(++i);
+  return i;
+}
