@@ -68,7 +68,7 @@ function readPosition(
   const placeholderId = placeholderIdOf(entry.token);
   const tokenId = knownId ?? placeholderId;
   // With return_tokens_as_token_ids, `bytes` are those of the "token_id:N" text, not of the token.
-  const bytes = placeholderId === null && entry.bytes ? Uint8Array.from(entry.bytes) : null;
+  const bytes = placeholderId === null && entry.bytes ? new Uint8Array(entry.bytes) : null;
   const logprob = cleanLogprob(entry.logprob);
   const wire = entry.top_logprobs ?? NO_ALTERNATIVES;
   const n = dedupe(wire);
@@ -154,24 +154,21 @@ function placeholderIdOf(token: string): number | null {
 function dedupe(wire: readonly ChatTopLogprob[]): number {
   if (wire.length > wireAt.length) grow(wire.length);
   let n = 0;
+  // A text alternative can only repeat one of the same logprob: below the lowest listed so far (the
+  // usual case, the list being sorted) or the first unknown one, it is new without comparing.
+  let lowest = Infinity;
+  let unknownListed = false;
   for (let w = 0; w < wire.length; w++) {
     const top = wire[w] as ChatTopLogprob;
     const id = placeholderIdOf(top.token);
     const jsonLogprob = asJsonNumber(top.logprob);
-    let repeat = false;
-    for (let i = 0; i < n && !repeat; i++) {
-      const seenId = listedId[i] as number;
-      if (id !== null || !Number.isNaN(seenId)) {
-        repeat = id === seenId;
-        continue;
-      }
-      // The logprobs first: they tell nearly every pair apart without reading the objects again.
-      const seenLogprob = listedJsonLogprob[i] as number;
-      if (seenLogprob !== jsonLogprob && !(Number.isNaN(seenLogprob) && Number.isNaN(jsonLogprob))) continue;
-      const seen = wire[wireAt[i] as number] as ChatTopLogprob;
-      repeat = seen.token === top.token && sameJsonBytes(seen.bytes ?? null, top.bytes ?? null);
+    const unknown = Number.isNaN(jsonLogprob);
+    const surelyNew = id === null && (unknown ? !unknownListed : jsonLogprob < lowest);
+    if (!surelyNew && isRepeat(wire, n, top, id, jsonLogprob)) continue;
+    if (id === null) {
+      if (unknown) unknownListed = true;
+      else if (jsonLogprob < lowest) lowest = jsonLogprob;
     }
-    if (repeat) continue;
     wireAt[n] = w;
     listedId[n] = id ?? Number.NaN;
     listedJsonLogprob[n] = jsonLogprob;
@@ -179,6 +176,28 @@ function dedupe(wire: readonly ChatTopLogprob[]): number {
     n++;
   }
   return n;
+}
+
+/** Whether `top` repeats one of the `n` listed so far: the same id, or no ids and the same JSON. */
+function isRepeat(
+  wire: readonly ChatTopLogprob[],
+  n: number,
+  top: ChatTopLogprob,
+  id: number | null,
+  jsonLogprob: number,
+): boolean {
+  for (let i = 0; i < n; i++) {
+    const seenId = listedId[i] as number;
+    if (id !== null || !Number.isNaN(seenId)) {
+      if (id === seenId) return true;
+      continue;
+    }
+    const seenLogprob = listedJsonLogprob[i] as number;
+    if (seenLogprob !== jsonLogprob && !(Number.isNaN(seenLogprob) && Number.isNaN(jsonLogprob))) continue;
+    const seen = wire[wireAt[i] as number] as ChatTopLogprob;
+    if (seen.token === top.token && sameJsonBytes(seen.bytes ?? null, top.bytes ?? null)) return true;
+  }
+  return false;
 }
 
 /** A logprob as JSON would write it: a finite number, or NaN for null, NaN and ±Infinity alike. */
