@@ -17,8 +17,11 @@ const COLON = 0x3a;
 const UPPER_E = 0x45;
 const BACKSLASH = 0x5c;
 const CLOSE_BRACKET = 0x5d;
+const LOWER_D = 0x64;
 const LOWER_E = 0x65;
+const LOWER_L = 0x6c;
 const LOWER_N = 0x6e;
+const LOWER_R = 0x72;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
@@ -51,7 +54,7 @@ export const promptLogprobsReader = (
   text: string,
   at: number,
 ): { value: PromptLogprobEntries; end: number } | undefined => {
-  const scan = new PromptLogprobsScan();
+  const scan = new PromptLogprobsScan(text.length - at);
   const end = scan.array(text, at);
   return end === FAILED ? undefined : { value: scan.entries(), end };
 };
@@ -61,16 +64,25 @@ class PromptLogprobsScan {
   private present: number[] = [];
   private start: number[] = [0];
   private total = 0;
-  private id = new Float64Array(1024);
-  private logprob = new Float64Array(1024);
-  private rank = new Float64Array(1024);
+  private id: Float64Array;
+  private logprob: Float64Array;
+  private rank: Float64Array;
   /**
    * Each entry's `decoded_token` as an index into `tokens`, -1 for null: stores of strings into a
    * large, growing array cost more than the whole rest of an entry.
    */
-  private decoded = new Int32Array(1024);
+  private decoded: Int32Array;
   private tokens: string[] = [];
   private interned = new InternTable(this.tokens);
+
+  /** Room for as many entries as `length` characters of a compact body hold (about 70 each), or more. */
+  constructor(length: number) {
+    const capacity = Math.max(256, Math.ceil(length / 64));
+    this.id = new Float64Array(capacity);
+    this.logprob = new Float64Array(capacity);
+    this.rank = new Float64Array(capacity);
+    this.decoded = new Int32Array(capacity);
+  }
 
   entries(): PromptLogprobEntries {
     const total = this.total;
@@ -159,13 +171,15 @@ class PromptLogprobsScan {
       for (;;) {
         let field: number;
         if (text.charCodeAt(i) !== QUOTE) return FAILED;
-        if (text.startsWith('logprob"', i + 1)) {
+        // By code unit: startsWith costs more here than the rest of the entry's keys.
+        const first = text.charCodeAt(i + 1);
+        if (first === LOWER_L && follows(text, i + 2, LOGPROB_REST)) {
           field = LOGPROB;
           i += 9;
-        } else if (text.startsWith('rank"', i + 1)) {
+        } else if (first === LOWER_R && follows(text, i + 2, RANK_REST)) {
           field = RANK;
           i += 6;
-        } else if (text.startsWith('decoded_token"', i + 1)) {
+        } else if (first === LOWER_D && follows(text, i + 2, DECODED_REST)) {
           field = DECODED;
           i += 15;
         } else return FAILED;
@@ -405,6 +419,21 @@ function readNumber(text: string, i: number): number {
   if (!Number.isFinite(value)) return FAILED;
   numberRead = value;
   return i;
+}
+
+/** The entry keys after their first letter, with the closing quote, as code units. */
+const LOGPROB_REST = codes('ogprob"');
+const RANK_REST = codes('ank"');
+const DECODED_REST = codes('ecoded_token"');
+
+function codes(word: string): Uint16Array {
+  return Uint16Array.from(word, (unit) => unit.charCodeAt(0));
+}
+
+/** Whether `text` has `word`'s code units at `i`. */
+function follows(text: string, i: number, word: Uint16Array): boolean {
+  for (let k = 0; k < word.length; k++) if (text.charCodeAt(i + k) !== word[k]) return false;
+  return true;
 }
 
 /** The index of the first non-whitespace code unit from `i`. */
