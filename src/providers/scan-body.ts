@@ -115,7 +115,9 @@ class BodyWalk {
         if (seen.has(key)) return FAILED;
         seen.add(key);
       }
-      i = this.value(i, depth + 1, next, path === "" ? key : `${path}.${key}`);
+      // The reader's own key in the path, not the slice of the body (which would keep it alive).
+      const name = next.length > 0 ? ((next[0] as HotReader).path[depth] as string) : key;
+      i = this.value(i, depth + 1, next, path === "" ? name : `${path}.${name}`);
       if (i === FAILED) return FAILED;
       i = skipSpace(text, i);
       const c = text.charCodeAt(i);

@@ -320,13 +320,13 @@ class InternTable {
         const known = tokens[index] as string;
         if (known.length === end - begin && text.startsWith(known, begin)) return index;
         // Another text for this id (a tokenizer quirk): keep the newer one.
-        const other = tokens.push(text.slice(begin, end)) - 1;
+        const other = tokens.push(copyOf(text, begin, end)) - 1;
         this.indices[slot] = other;
         return other;
       }
       slot = (slot + 1) & mask;
     }
-    const index = tokens.push(text.slice(begin, end)) - 1;
+    const index = tokens.push(copyOf(text, begin, end)) - 1;
     ids[slot] = id;
     this.indices[slot] = index;
     if (++this.size * 2 > ids.length) this.rehash();
@@ -347,6 +347,14 @@ class InternTable {
       this.indices[slot] = indices[k] as number;
     }
   }
+}
+
+/**
+ * `text[begin, end)` (a string without escapes between quotes) as a string of its own: V8 makes a
+ * slice of 13 or more code units a view that keeps the whole body alive as long as the result.
+ */
+function copyOf(text: string, begin: number, end: number): string {
+  return end - begin < 13 ? text.slice(begin, end) : (JSON.parse(text.slice(begin - 1, end + 1)) as string);
 }
 
 /** Spreads ids (often neighbours) over the table's slots (Fibonacci hashing). */
