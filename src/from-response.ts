@@ -4,6 +4,7 @@ import { decodeSse } from "./http/sse-decoder.js";
 import { DIALECTS, detectDialect, type ParseHints } from "./providers/dialects.js";
 import type { Dialect, ParsedSequence } from "./providers/parsed-sequence.js";
 import { throwIfServerError } from "./providers/stream-error.js";
+import { readCompletionText, VLLM_DIALECT } from "./providers/vllm-completions.js";
 import { LogprobResult } from "./result.js";
 
 export interface FromResponseOptions extends ParseHints {
@@ -46,6 +47,8 @@ function fromText(input: string | Uint8Array, options: FromResponseOptions): Par
   const trimmed = text.trim();
   if (trimmed === "")
     throw new UsageError("fromResponse got empty text; pass a response body or a captured stream.");
+  const scanned = scanPromptLogprobs(trimmed, options);
+  if (scanned) return scanned;
   try {
     return fromBody(JSON.parse(trimmed), options);
   } catch (error) {
@@ -118,6 +121,23 @@ function fromPayloads(
   if (!parser || !dialect) throw new UsageError("the captured stream holds no events with tokens.");
   const sequence = parser.result();
   return { ...sequence, incomplete: !(terminated || parser.done) };
+}
+
+/**
+ * A vLLM completions body with `prompt_logprobs` read by the body scanner (its dicts straight into
+ * columns, no object per entry); undefined for any other text, or one the scanner leaves to JSON.parse.
+ */
+function scanPromptLogprobs(text: string, options: FromResponseOptions): ParsedSequence | undefined {
+  if (options.format !== undefined && options.format !== VLLM_DIALECT) return undefined;
+  if (!text.includes('"prompt_logprobs"')) return undefined;
+  const scanned = readCompletionText(text);
+  if (!scanned) return undefined;
+  const { envelope } = scanned;
+  if (scanned.hot.size === 0) return fromBody(envelope, options);
+  if ((options.format ?? detectDialect(envelope)) !== VLLM_DIALECT || isStreamEvent(envelope))
+    return undefined;
+  throwIfServerError(envelope, [], "in the response body");
+  return DIALECTS[VLLM_DIALECT].parse(scanned, options);
 }
 
 function fromBody(body: unknown, options: FromResponseOptions): ParsedSequence {

@@ -18,8 +18,11 @@ export interface AlternativeColumns {
   rank: NumberColumn;
 }
 
-/** A column of numbers: a Float64Array when long, a plain array when short (see `numberColumn`). */
-export type NumberColumn = Float64Array | number[];
+/** A column of numbers as read: a plain or a typed array. */
+export type NumberColumn = ArrayLike<number>;
+
+/** A column of numbers being written: a Float64Array when long, a plain array when short. */
+export type NumberArray = Float64Array | number[];
 
 /**
  * A zeroed column of `length` numbers. Short ones are plain arrays: a typed array's separate backing
@@ -28,7 +31,7 @@ export type NumberColumn = Float64Array | number[];
  * @example
  * const logprob = numberColumn(entries);
  */
-export function numberColumn(length: number): NumberColumn {
+export function numberColumn(length: number): NumberArray {
   return length > 512 ? new Float64Array(length) : new Array<number>(length).fill(0);
 }
 
@@ -152,9 +155,9 @@ export class TokenColumns {
 export class AlternativeColumnsBuilder {
   #count = 0;
   readonly #start: number[] = [0];
-  #tokenId: NumberColumn;
-  #logprob: NumberColumn;
-  #rank: NumberColumn;
+  #tokenId: NumberArray;
+  #logprob: NumberArray;
+  #rank: NumberArray;
   readonly #token: string[] = [];
 
   /** @param capacity How many alternatives will be pushed (the columns grow past it if need be). */
@@ -201,7 +204,7 @@ export class AlternativeColumnsBuilder {
   }
 
   #grow(): void {
-    const grown = (from: NumberColumn) => {
+    const grown = (from: NumberArray) => {
       const to = numberColumn(Math.max(16, from.length * 2));
       for (let i = 0; i < from.length; i++) to[i] = from[i] as number;
       return to;
@@ -213,7 +216,7 @@ export class AlternativeColumnsBuilder {
 }
 
 /** The first `n` numbers of a column (a view of a typed one, the same array cut short otherwise). */
-function fitted(column: NumberColumn, n: number): NumberColumn {
+function fitted(column: NumberArray, n: number): NumberArray {
   if (column.length === n) return column;
   if (column instanceof Float64Array) return column.subarray(0, n);
   column.length = n;

@@ -1,7 +1,9 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
 import {
-  AlternativeColumnsBuilder,
+  type AlternativeColumns,
+  type NumberArray,
   nullable,
+  numberColumn,
   type PositionRow,
   TokenColumns,
 } from "../core/token-columns.js";
@@ -16,6 +18,8 @@ import {
   type PromptLogprobEntries,
   promptLogprobEntries,
 } from "./prompt-logprob-entries.js";
+import { type HotReader, scanBody } from "./scan-body.js";
+import { promptLogprobsReader } from "./scan-prompt-logprobs.js";
 import { ScannedBody } from "./scanned-body.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { type HotField, validateFast } from "./validate.js";
@@ -111,6 +115,24 @@ export function validateCompletionResponse(body: unknown): CompletionResponse {
 const PROMPT_LOGPROBS_FIELDS: readonly HotField[] = [
   { path: ["choices", "*", "prompt_logprobs"], accepts: acceptsPromptLogprobs },
 ];
+
+const PROMPT_LOGPROBS_READERS: readonly HotReader[] = [
+  { path: ["choices", "*", "prompt_logprobs"], read: promptLogprobsReader },
+];
+
+/**
+ * Reads a `/v1/completions` answer's text with the `prompt_logprobs` arrays scanned straight into
+ * columns (no object per dict entry), for `parseVllmCompletion`; undefined when the scanner cannot
+ * read it exactly as `JSON.parse` would (then parse it as usual, which also reports what is wrong).
+ *
+ * @example
+ * const body = readCompletionText(text) ?? JSON.parse(text);
+ * parseVllmCompletion(body, { promptTokenIds })
+ */
+export function readCompletionText(text: string): ScannedBody | undefined {
+  const scanned = scanBody(text, PROMPT_LOGPROBS_READERS);
+  return scanned && new ScannedBody(scanned.envelope, scanned.hot);
+}
 
 /**
  * The rows of one choice of a validated `/v1/completions` body (see `parseVllmCompletion`). `hot`
@@ -213,8 +235,8 @@ export function promptColumns(
   const { ids, method } = actualTokenIds(source, options, entries);
   const n = entries.length;
   const { present, start, rank } = entries;
-  // One pass reads every dict into the alternative columns (and narrows k); the second builds the rows.
-  const builder = new AlternativeColumnsBuilder(start[n] as number);
+  const alternatives = sortedAlternatives(entries);
+  // k as the server applied it, from the dicts' sizes and the actual tokens' ranks.
   const actual: number[] = new Array(n);
   const bounds: TopKBounds = { lo: 0, hi: Infinity };
   let fewest = Infinity;
@@ -223,11 +245,10 @@ export function promptColumns(
     const at = id === null ? -1 : entryOf(entries, position, id);
     actual[position] = at;
     if (present[position] === 1) {
-      const count = pushAlternatives(builder, entries, position);
+      const count = (start[position + 1] as number) - (start[position] as number);
       narrowTopK(bounds, count, at < 0 ? null : nullable(rank[at]));
       if (count < fewest) fewest = count;
     }
-    builder.endPosition();
   }
   const k = options.topK ?? inferredTopK(bounds, fewest);
   const positions: PositionRow[] = new Array(n);
@@ -241,7 +262,7 @@ export function promptColumns(
     const listed = (start[position + 1] as number) - (start[position] as number);
     positions[position] = promptRow(position, id, entries, at, listed, k);
   }
-  return { columns: new TokenColumns(positions, builder.finish()), method };
+  return { columns: new TokenColumns(positions, alternatives), method };
 }
 
 /** A scored prompt position; `at` is the actual token's entry (-1 when its dict does not list it). */
@@ -314,42 +335,50 @@ function firstRow(
 let order = new Int32Array(32);
 
 /**
- * Pushes dict `position`'s entries as alternatives, most likely first (ties: lower reported rank
- * first, then key order), and returns how many. JSON key order is lost in JS (integer-like keys
- * iterate ascending), so order by value: a stable insertion sort of indices (≤ k + 1 entries).
+ * Every dict's entries as alternatives, each dict's most likely first (ties: lower reported rank
+ * first, then key order). JSON key order is lost in JS (integer-like keys iterate ascending), so
+ * order by value: a stable insertion sort of indices per dict (≤ k + 1 entries). The offsets are
+ * the entries' own: every entry is an alternative.
  */
-function pushAlternatives(
-  builder: AlternativeColumnsBuilder,
-  entries: PromptLogprobEntries,
-  position: number,
-): number {
+function sortedAlternatives(entries: PromptLogprobEntries): AlternativeColumns {
   const { start, id, logprob, rank, decoded } = entries;
-  const from = start[position] as number;
-  const count = (start[position + 1] as number) - from;
-  if (count > order.length) order = new Int32Array(2 * count);
-  for (let i = 0; i < count; i++) {
-    const lp = sortable(logprob[from + i] as number, -Infinity);
-    const r = sortable(rank[from + i] as number, Infinity);
-    let j = i;
-    while (j > 0) {
-      const before = from + (order[j - 1] as number);
-      const lb = sortable(logprob[before] as number, -Infinity);
-      if (!(lp > lb || (lp === lb && r < sortable(rank[before] as number, Infinity)))) break;
-      order[j] = order[j - 1] as number;
-      j--;
+  const total = start[entries.length] as number;
+  const out: AlternativeColumns = {
+    start: Array.from(start),
+    tokenId: numberColumn(total),
+    token: new Array<string>(total),
+    logprob: numberColumn(total),
+    rank: numberColumn(total),
+  };
+  const tokenId = out.tokenId as NumberArray;
+  const logprobOut = out.logprob as NumberArray;
+  const rankOut = out.rank as NumberArray;
+  for (let position = 0; position < entries.length; position++) {
+    const from = start[position] as number;
+    const count = (start[position + 1] as number) - from;
+    if (count > order.length) order = new Int32Array(2 * count);
+    for (let i = 0; i < count; i++) {
+      const lp = sortable(logprob[from + i] as number, -Infinity);
+      const r = sortable(rank[from + i] as number, Infinity);
+      let j = i;
+      while (j > 0) {
+        const before = from + (order[j - 1] as number);
+        const lb = sortable(logprob[before] as number, -Infinity);
+        if (!(lp > lb || (lp === lb && r < sortable(rank[before] as number, Infinity)))) break;
+        order[j] = order[j - 1] as number;
+        j--;
+      }
+      order[j] = i;
     }
-    order[j] = i;
+    for (let i = 0; i < count; i++) {
+      const at = from + (order[i] as number);
+      tokenId[from + i] = id[at] as number;
+      out.token[from + i] = decoded[at] ?? `token_id:${keyText(entries, at)}`;
+      logprobOut[from + i] = logprob[at] as number;
+      rankOut[from + i] = rank[at] as number;
+    }
   }
-  for (let i = 0; i < count; i++) {
-    const at = from + (order[i] as number);
-    builder.push(
-      nullable(id[at]),
-      decoded[at] ?? `token_id:${keyText(entries, at)}`,
-      nullable(logprob[at]),
-      nullable(rank[at]),
-    );
-  }
-  return count;
+  return out;
 }
 
 /** A column value for sorting: NaN (null) as `missing`. */

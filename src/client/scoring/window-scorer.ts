@@ -3,7 +3,11 @@ import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../..
 import type { IdentificationMethod } from "../../core/token-logprob.js";
 import type { ScoringWindow } from "../../core/window-plan.js";
 import { ResponseShapeError } from "../../errors.js";
-import { parseVllmCompletion, promptLogprobsRequest } from "../../providers/vllm-completions.js";
+import {
+  parseVllmCompletion,
+  promptLogprobsRequest,
+  readCompletionText,
+} from "../../providers/vllm-completions.js";
 import { boundedMap, valuesOrThrow } from "./bounded-map.js";
 import type { TokenBytes } from "./piece-bytes.js";
 import type { ScoringEndpoint } from "./scoring-endpoint.js";
@@ -65,7 +69,7 @@ export async function scoreWindows(
     const prompt =
       window.begin === 0 && window.end === ids.length ? ids : ids.slice(window.begin, window.end);
     const request = { ...promptLogprobsRequest("", { model: endpoint.model, topK }), prompt };
-    const body = await endpoint.http.postJson("/completions", request, { signal });
+    const body = await endpoint.http.postJson("/completions", request, { signal, read: readCompletionText });
     const parsed = parseVllmCompletion(body, { promptTokenIds: prompt, topK, includeGenerated: false });
     const columns = parsed.columns ?? TokenColumns.fromRows(parsed.rows);
     checkWindow(columns.positions, prompt, window);
