@@ -110,14 +110,15 @@ class BodyWalk {
       if (text.charCodeAt(i) !== COLON) return FAILED;
       i = skipSpace(text, i + 1);
       const next = readers.filter((reader) => reader.path[depth] === key);
-      if (next.length > 0) {
+      if (next.length === 0) i = skipValue(text, i);
+      else {
         // JSON.parse keeps the last of repeated keys; the walk would have read the first.
         if (seen.has(key)) return FAILED;
         seen.add(key);
+        // The reader's own key in the path, not the slice of the body (which would keep it alive).
+        const name = (next[0] as HotReader).path[depth] as string;
+        i = this.value(i, depth + 1, next, path === "" ? name : `${path}.${name}`);
       }
-      // The reader's own key in the path, not the slice of the body (which would keep it alive).
-      const name = next.length > 0 ? ((next[0] as HotReader).path[depth] as string) : key;
-      i = this.value(i, depth + 1, next, path === "" ? name : `${path}.${name}`);
       if (i === FAILED) return FAILED;
       i = skipSpace(text, i);
       const c = text.charCodeAt(i);

@@ -15,6 +15,7 @@ const ONE = 0x31;
 const NINE = 0x39;
 const COLON = 0x3a;
 const UPPER_E = 0x45;
+const OPEN_BRACKET = 0x5b;
 const BACKSLASH = 0x5c;
 const CLOSE_BRACKET = 0x5d;
 const LOWER_D = 0x64;
@@ -110,7 +111,7 @@ class PromptLogprobsScan {
   }
 
   array(text: string, i: number): number {
-    if (text.charCodeAt(i) !== 0x5b) return FAILED;
+    if (text.charCodeAt(i) !== OPEN_BRACKET) return FAILED;
     i = skipSpace(text, i + 1);
     if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
     for (;;) {
