@@ -1,3 +1,4 @@
+import { type NumberArray, numberColumn } from "./token-columns.js";
 import type { TokenLogprob } from "./token-logprob.js";
 import { utf8Length } from "./utf8-length.js";
 
@@ -37,12 +38,12 @@ export type TextPiece = Pick<RowWithoutOffsets, "token" | "bytes" | "special">;
  */
 export function textOffsets(rows: readonly TextPiece[]): {
   text: string;
-  charStart: Int32Array;
-  charEnd: Int32Array;
+  charStart: NumberArray;
+  charEnd: NumberArray;
 } {
   const n = rows.length;
   // Byte lengths first, so every token is written into one buffer (no array per token).
-  const byteStarts = new Int32Array(n + 1);
+  const byteStarts = numberColumn(n + 1);
   for (let i = 0; i < n; i++) {
     const row = rows[i] as TextPiece;
     const length = row.special ? 0 : row.bytes ? row.bytes.length : utf8Length(row.token);
@@ -58,8 +59,8 @@ export function textOffsets(rows: readonly TextPiece[]): {
   }
   const text = decoder.decode(all);
   const charAt = byteToCharOffsets(all);
-  const charStart = new Int32Array(n);
-  const charEnd = new Int32Array(n);
+  const charStart = numberColumn(n);
+  const charEnd = numberColumn(n);
   for (let i = 0; i < n; i++) {
     const start = byteStarts[i] as number;
     const end = byteStarts[i + 1] as number;
@@ -99,10 +100,10 @@ function withOffsets(row: RowWithoutOffsets, charStart: number, charEnd: number)
  * For every byte offset 0..n of a UTF-8 buffer, the UTF-16 offset of the character that contains
  * it (`floor`) and of the next character boundary at or after it (`ceil`), as TextDecoder decodes.
  */
-function byteToCharOffsets(bytes: Uint8Array): { floor: Int32Array; ceil: Int32Array } {
+function byteToCharOffsets(bytes: Uint8Array): { floor: NumberArray; ceil: NumberArray } {
   const n = bytes.length;
-  const floor = new Int32Array(n + 1);
-  const ceil = new Int32Array(n + 1);
+  const floor = numberColumn(n + 1);
+  const ceil = numberColumn(n + 1);
   let i = 0;
   let chars = 0;
   while (i < n) {
