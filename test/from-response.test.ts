@@ -164,3 +164,59 @@ describe("fromResponse: deeply nested values", () => {
     expect(r.incomplete).toBe(true);
   });
 });
+
+describe("fromResponse: a vLLM body read by the scanner equals the same body parsed", () => {
+  // The text goes through the body scanner (prompt_logprobs straight into columns); the parsed
+  // object through JSON.parse + validation + promptLogprobEntries. Everything must be the same.
+  const same = (text: string, options = {}) => {
+    const scanned = fromResponse(text, options);
+    const parsed = fromResponse(JSON.parse(text), options);
+    expect(scanned.rows).toEqual(parsed.rows);
+    expect(scanned.tokens.objects()).toEqual(parsed.tokens.objects());
+    expect(scanned.alternatives.objects()).toEqual(parsed.alternatives.objects());
+    expect(scanned.summary).toEqual(parsed.summary);
+    expect(scanned.text).toBe(parsed.text);
+    return scanned;
+  };
+
+  it.each(["vllm/seed-prompt-logprobs.json", "vllm/echo-prompt-logprobs.json"])("%s", (path) => {
+    const r = same(fixtureText(path));
+    expect(r.rows.length).toBeGreaterThan(3);
+  });
+
+  it("a body whose entries are out of order, tie on logprob, lack ranks or decoded tokens", () => {
+    const text = JSON.stringify({
+      object: "text_completion",
+      model: "m",
+      choices: [
+        {
+          index: 0,
+          text: "",
+          prompt_token_ids: [128000, 5, 9, 12],
+          prompt_logprobs: [
+            null,
+            {
+              "9": { logprob: -2, rank: 2, decoded_token: "b" },
+              "5": { logprob: -0.1, rank: 1, decoded_token: "a" },
+            },
+            {
+              "12": { logprob: -1 },
+              "3": { logprob: -1 },
+              "9": { logprob: -0.2, rank: 1, decoded_token: "b" },
+            },
+            { "12": { logprob: -9999, rank: null, decoded_token: null }, "1": { logprob: -0.01, rank: 1 } },
+          ],
+        },
+      ],
+    });
+    const r = same(text);
+    // A tie with no ranks keeps JavaScript's key order: integer keys ascending, whatever the text says.
+    expect(r.rows[2]?.alternatives.map((a) => a.tokenId)).toEqual([9, 3, 12]);
+    expect(r.rows[3]?.token).toBe("token_id:12");
+  });
+
+  it("the rows are built lazily from the columns, once", () => {
+    const r = fromResponse(fixtureText("vllm/seed-prompt-logprobs.json"));
+    expect(r.rows).toBe(r.rows);
+  });
+});
