@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { TokenColumns } from "../../src/core/token-columns.js";
 import { fromResponse } from "../../src/from-response.js";
 import { createRandom } from "../../src/local/random.js";
 import { createOpenAIChatStreamParser, parseOpenAIChat } from "../../src/providers/openai-chat.js";
@@ -73,6 +74,10 @@ const WORDS = [" the", " a", " of", "ing", " and", ".", ",", " to", " is", " in"
  * the sampled token mostly among them and 1 in 30 outside (some of those at -9999), `refusal: null`.
  */
 function benchShapedBody(positions: number, seed: number) {
+  return body({ content: benchShapedContent(positions, seed), refusal: null });
+}
+
+function benchShapedContent(positions: number, seed: number) {
   const random = createRandom(seed);
   const content = [];
   for (let p = 0; p < positions; p++) {
@@ -89,7 +94,7 @@ function benchShapedBody(positions: number, seed: number) {
       : (tops[Math.floor(random() * 20)] as ReturnType<typeof top>);
     content.push({ ...sampled, top_logprobs: tops });
   }
-  return body({ content, refusal: null });
+  return content;
 }
 
 describe("chat columns: the same rows and tables as the parser before them", () => {
@@ -116,6 +121,17 @@ describe("chat columns: the same rows and tables as the parser before them", () 
     expect(before.ok?.rows).toHaveLength(300);
     expectSameTables(shaped);
     expectSameTables(JSON.stringify(shaped));
+  });
+
+  it("hands LogprobResult columns, not rows: one column entry per listed alternative, repeats dropped", () => {
+    const content = benchShapedContent(50, 3);
+    const tops = content[0]?.top_logprobs ?? [];
+    tops.push({ ...(tops[4] as (typeof tops)[number]) });
+    const { columns } = parseOpenAIChat(body({ content, refusal: null }));
+    expect(columns).toBeInstanceOf(TokenColumns);
+    expect(columns?.alternatives.token).toHaveLength(50 * 20);
+    expect(columns?.alternatives.start[1]).toBe(20);
+    expect(columns?.positions[0]).not.toHaveProperty("alternatives");
   });
 
   it.each(["openai/chat-stream.sse", "openai/chat-stream-hello.sse", "vllm/chat-stream-n2.sse"])(
