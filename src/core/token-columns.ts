@@ -215,8 +215,13 @@ export class AlternativeColumnsBuilder {
   }
 }
 
-/** The first `n` numbers of a column (a view of a typed one, the same array cut short otherwise). */
-function fitted(column: NumberArray, n: number): NumberArray {
+/**
+ * The first `n` numbers of a column: a view of a typed one, the same array cut short otherwise.
+ *
+ * @example
+ * fitted(numberColumn(capacity), count)
+ */
+export function fitted(column: NumberArray, n: number): NumberArray {
   if (column.length === n) return column;
   if (column instanceof Float64Array) return column.subarray(0, n);
   column.length = n;

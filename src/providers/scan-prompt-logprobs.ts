@@ -1,3 +1,4 @@
+import { fitted, type NumberArray, numberColumn } from "../core/token-columns.js";
 import { cleanLogprob } from "../core/token-logprob.js";
 import type { PromptLogprobEntries } from "./prompt-logprob-entries.js";
 
@@ -65,37 +66,44 @@ class PromptLogprobsScan {
   private present: number[] = [];
   private start: number[] = [0];
   private total = 0;
-  private id: Float64Array;
-  private logprob: Float64Array;
-  private rank: Float64Array;
+  private id: NumberArray;
+  private logprob: NumberArray;
+  private rank: NumberArray;
   /**
    * Each entry's `decoded_token` as an index into `tokens`, -1 for null: stores of strings into a
    * large, growing array cost more than the whole rest of an entry.
    */
-  private decoded: Int32Array;
+  private decoded: NumberArray;
   private tokens: string[] = [];
-  private interned = new InternTable(this.tokens);
+  private interned: InternTable;
 
-  /** Room for as many entries as `length` characters of a compact body hold (about 70 each), or more. */
+  /**
+   * Room for as many entries as `length` characters of a compact body hold (about 70 each), or
+   * more. A short body (one text scored) gets short plain arrays (`numberColumn`): typed arrays
+   * with their own backing stores would cost it more than its whole scan.
+   */
   constructor(length: number) {
-    const capacity = Math.max(256, Math.ceil(length / 64));
-    this.id = new Float64Array(capacity);
-    this.logprob = new Float64Array(capacity);
-    this.rank = new Float64Array(capacity);
-    this.decoded = new Int32Array(capacity);
+    const capacity = Math.max(16, Math.ceil(length / 64));
+    this.id = numberColumn(capacity);
+    this.logprob = numberColumn(capacity);
+    this.rank = numberColumn(capacity);
+    this.decoded = numberColumn(capacity);
+    this.interned = new InternTable(this.tokens, capacity);
   }
 
   entries(): PromptLogprobEntries {
     const total = this.total;
+    // Every key is its id's canonical decimal, so the ids are also the lookup ids.
+    const id = fitted(this.id, total);
     return {
       length: this.present.length,
-      present: Uint8Array.from(this.present),
-      start: Int32Array.from(this.start),
-      id: this.id.slice(0, total),
-      lookup: this.id.slice(0, total),
+      present: this.present,
+      start: this.start,
+      id,
+      lookup: id,
       key: null,
-      logprob: this.logprob.slice(0, total),
-      rank: this.rank.slice(0, total),
+      logprob: fitted(this.logprob, total),
+      rank: fitted(this.rank, total),
       decoded: this.decodedTokens(),
     };
   }
@@ -282,14 +290,12 @@ class PromptLogprobsScan {
 
   private grow(): void {
     const size = this.id.length * 2;
-    for (const column of ["id", "logprob", "rank"] as const) {
-      const bigger = new Float64Array(size);
-      bigger.set(this[column]);
+    for (const column of ["id", "logprob", "rank", "decoded"] as const) {
+      const from = this[column];
+      const bigger = numberColumn(size);
+      for (let k = 0; k < from.length; k++) bigger[k] = from[k] as number;
       this[column] = bigger;
     }
-    const decoded = new Int32Array(size);
-    decoded.set(this.decoded);
-    this.decoded = decoded;
   }
 }
 
@@ -299,13 +305,18 @@ class PromptLogprobsScan {
  * costs more per lookup).
  */
 class InternTable {
-  private ids = new Int32Array(2048).fill(-1);
-  private indices = new Int32Array(2048);
+  private ids: NumberArray;
+  private indices: NumberArray;
   private size = 0;
   private readonly tokens: string[];
 
-  constructor(tokens: string[]) {
+  /** @param entries How many entries the scan expects (the table starts at twice that, up to 2,048 slots). */
+  constructor(tokens: string[], entries: number) {
     this.tokens = tokens;
+    let slots = 64;
+    while (slots < 2 * entries && slots < 2048) slots *= 2;
+    this.ids = numberColumn(slots).fill(-1);
+    this.indices = numberColumn(slots);
   }
 
   /** The index in `tokens` of `text[begin, end)`: the one kept for `id` when it is the same text. */
@@ -336,8 +347,8 @@ class InternTable {
 
   private rehash(): void {
     const { ids, indices } = this;
-    this.ids = new Int32Array(ids.length * 2).fill(-1);
-    this.indices = new Int32Array(ids.length * 2);
+    this.ids = numberColumn(ids.length * 2).fill(-1);
+    this.indices = numberColumn(ids.length * 2);
     const mask = this.ids.length - 1;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k] as number;
