@@ -1,5 +1,5 @@
 import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../core/token-columns.js";
-import { cleanLogprob } from "../core/token-logprob.js";
+import { cleanLogprob, LOGPROB_SENTINEL } from "../core/token-logprob.js";
 import type { ChatLogprobs, ChatTokenLogprob, ChatTopLogprob } from "./openai-chat-schema.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { unlistedCannotOutrank } from "./vllm-completions.js";
@@ -109,11 +109,12 @@ function readPosition(
   }
   for (let r = 0; r < n; r++) {
     const i = order[r] as number;
+    // NaN is the columns' null: passed as it is, a number never becomes a number | null (a box each).
     builder.push(
-      orNull(listedId[i] as number),
+      listedId[i] as number,
       (wire[wireAt[i] as number] as ChatTopLogprob).token,
-      orNull(listedLogprob[i] as number),
-      orNull(listedRank[i] as number),
+      listedLogprob[i] as number,
+      listedRank[i] as number,
     );
   }
   // vLLM's placeholder for a sampled token missing from the logprob dict (an EOS, PR #17637).
@@ -172,7 +173,7 @@ function dedupe(wire: readonly ChatTopLogprob[]): number {
     wireAt[n] = w;
     listedId[n] = id ?? Number.NaN;
     listedJsonLogprob[n] = jsonLogprob;
-    listedLogprob[n] = cleanLogprob(top.logprob) ?? Number.NaN;
+    listedLogprob[n] = cleanLogprobOrNaN(top.logprob);
     n++;
   }
   return n;
@@ -198,6 +199,16 @@ function isRepeat(
     if (seen.token === top.token && sameJsonBytes(seen.bytes ?? null, top.bytes ?? null)) return true;
   }
   return false;
+}
+
+/**
+ * `cleanLogprob` with NaN for null: the same rule, without making each logprob a number | null (V8
+ * boxes every such double, 86,000 of them for a top-20 body, and the collector pays for them).
+ */
+function cleanLogprobOrNaN(value: number | null): number {
+  if (typeof value !== "number" || Number.isNaN(value) || value <= LOGPROB_SENTINEL) return Number.NaN;
+  if (value > 0) return value <= 1e-6 ? 0 : Number.NaN;
+  return value;
 }
 
 /** A logprob as JSON would write it: a finite number, or NaN for null, NaN and ±Infinity alike. */
