@@ -38,7 +38,20 @@ export function chatColumns(
   const positions: PositionRow[] = new Array(count);
   for (let i = 0; i < count; i++) {
     const entry = (i < content.length ? content[i] : refusal[i - content.length]) as ChatTokenLogprob;
-    positions[i] = readPosition(builder, entry, firstPosition + i, ids?.[i] ?? null, trueTopK);
+    const position = readPosition(entry, firstPosition + i, ids?.[i] ?? null, trueTopK);
+    positions[i] = position;
+    // Pushed here rather than in readPosition, which is too large for V8 to inline the builder's
+    // push into: called, it would box each number (NaN is the columns' null, passed as it is).
+    const wire = entry.top_logprobs ?? NO_ALTERNATIVES;
+    for (let r = 0; r < position.topK; r++) {
+      const at = order[r] as number;
+      builder.push(
+        listedId[at] as number,
+        (wire[wireAt[at] as number] as ChatTopLogprob).token,
+        listedLogprob[at] as number,
+        listedRank[at] as number,
+      );
+    }
     builder.endPosition();
   }
   return new TokenColumns(positions, builder.finish());
@@ -57,9 +70,11 @@ let listedJsonLogprob = new Float64Array(64);
 let listedRank = new Float64Array(64);
 let order = new Int32Array(64);
 
-/** Reads one entry: pushes its alternatives, most likely first, and returns its position row. */
+/**
+ * Reads one entry: returns its position row, and leaves its listed alternatives in the scratch
+ * columns (`order` most likely first, `topK` of them).
+ */
 function readPosition(
-  builder: AlternativeColumnsBuilder,
   entry: ChatTokenLogprob,
   position: number,
   knownId: number | null,
@@ -106,16 +121,6 @@ function readPosition(
       censored = derived > 1;
       bound = censored ? derived - 1 : null;
     }
-  }
-  for (let r = 0; r < n; r++) {
-    const i = order[r] as number;
-    // NaN is the columns' null: passed as it is, a number never becomes a number | null (a box each).
-    builder.push(
-      listedId[i] as number,
-      (wire[wireAt[i] as number] as ChatTopLogprob).token,
-      listedLogprob[i] as number,
-      listedRank[i] as number,
-    );
   }
   // vLLM's placeholder for a sampled token missing from the logprob dict (an EOS, PR #17637).
   const eosPlaceholder =
