@@ -57,14 +57,16 @@ export class LogprobResult {
    * @param source Where it came from.
    */
   constructor(rows: readonly RowWithoutOffsets[] | TokenColumns, source: ResultSource) {
-    this.#columns = rows instanceof TokenColumns ? rows : TokenColumns.fromRows(rows);
-    const positions = this.#columns.positions;
+    const columns = rows instanceof TokenColumns ? rows : TokenColumns.fromRows(rows);
+    const positions = columns.positions;
     const { text, charStart, charEnd } = textOffsets(positions);
     this.text = text;
     this.#positions = new Array(positions.length);
     for (let i = 0; i < positions.length; i++) {
       this.#positions[i] = placed(positions[i] as PositionRow, charStart[i] as number, charEnd[i] as number);
     }
+    // Only the placed rows are kept (scoreMany holds thousands of results).
+    this.#columns = columns.withPositions(this.#positions);
     const summary = summarize(this.#positions);
     const wordCount = whitespaceWordCount(text);
     this.summary = {

@@ -104,6 +104,17 @@ export class TokenColumns {
   }
 
   /**
+   * The same alternatives with other position rows (one per position, in order): e.g. the rows
+   * with their text offsets, so that only one set is kept.
+   *
+   * @example
+   * columns.withPositions(placedRows)
+   */
+  withPositions(positions: readonly PositionRow[]): TokenColumns {
+    return new TokenColumns(positions, this.alternatives, this.lists);
+  }
+
+  /**
    * Position `i`'s alternatives as objects, most likely first (new objects each call, unless the
    * columns were made from rows).
    *

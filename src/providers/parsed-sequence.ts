@@ -31,16 +31,24 @@ export function columnSequence(
   columns: TokenColumns,
   about: Omit<ParsedSequence, "rows" | "columns">,
 ): ParsedSequence {
-  let rows: RowWithoutOffsets[] | undefined;
-  const sequence: ParsedSequence = {
-    ...about,
-    get rows() {
-      rows ??= columns.rows();
-      return rows;
-    },
-  };
+  const sequence = { ...about } as ParsedSequence;
+  // One getter function for every sequence: a closure per sequence would give each object its own
+  // hidden class (V8 keeps accessors in the map), and thousands of maps for thousands of texts.
+  Object.defineProperty(sequence, "rows", { get: lazyRows, enumerable: true, configurable: true });
   // Not enumerable: the sequence compares and prints like one that holds rows only.
-  return Object.defineProperty(sequence, "columns", { value: columns, enumerable: false });
+  Object.defineProperty(sequence, "columns", { value: columns, enumerable: false });
+  return sequence;
+}
+
+const built = new WeakMap<ParsedSequence, RowWithoutOffsets[]>();
+
+function lazyRows(this: ParsedSequence): RowWithoutOffsets[] {
+  let rows = built.get(this);
+  if (!rows) {
+    rows = (this.columns as TokenColumns).rows();
+    built.set(this, rows);
+  }
+  return rows;
 }
 
 /**

@@ -99,18 +99,29 @@ export async function scoreWindows(
     }
   });
   const method = parsed.every((p) => p.method === "return_token_ids") ? "return_token_ids" : "tokenize";
-  const columns = new TokenColumns(positions, builder.finish());
-  let rows: ScoredRow[] | undefined;
-  return {
-    columns,
-    get rows() {
-      rows ??= columns.rows() as ScoredRow[];
-      return rows;
-    },
+  return new Windowed(
+    new TokenColumns(positions, builder.finish()),
     method,
-    model: parsed.find((p) => p.model)?.model,
+    parsed.find((p) => p.model)?.model,
     offset,
-  };
+  );
+}
+
+/** `WindowedRows` with the rows built on first use (a class: one getter for all, not one per text). */
+class Windowed implements WindowedRows {
+  #rows: ScoredRow[] | undefined;
+
+  constructor(
+    readonly columns: TokenColumns,
+    readonly method: IdentificationMethod,
+    readonly model: string | undefined,
+    readonly offset: number,
+  ) {}
+
+  get rows(): ScoredRow[] {
+    this.#rows ??= this.columns.rows() as ScoredRow[];
+    return this.#rows;
+  }
 }
 
 /**
