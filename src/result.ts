@@ -70,7 +70,14 @@ export class LogprobResult {
     const summary = summarize(this.#positions);
     const wordCount = whitespaceWordCount(text);
     this.summary = {
-      ...summary,
+      tokenCount: summary.tokenCount,
+      positionCount: summary.positionCount,
+      totalLogprob: summary.totalLogprob,
+      meanLogprob: summary.meanLogprob,
+      perplexity: summary.perplexity,
+      bitsPerByte: summary.bitsPerByte,
+      byteCount: summary.byteCount,
+      charCount: summary.charCount,
       wordCount,
       wordPerplexity: wordCount > 0 ? Math.exp(-summary.totalLogprob / wordCount) : Number.NaN,
     };

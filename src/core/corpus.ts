@@ -91,7 +91,31 @@ export function bytePerplexity(results: Iterable<ScoredRows>): number {
  * whitespaceWordCount(" The cat  sat.\n") // 3
  */
 export function whitespaceWordCount(text: string): number {
-  return text.split(/\s+/u).filter((w) => w.length > 0).length;
+  // A loop rather than split(/\s+/): no array of words for every text scored.
+  let words = 0;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const space = isWhitespace(text.charCodeAt(i));
+    if (!space && !inWord) words++;
+    inWord = !space;
+  }
+  return words;
+}
+
+/** What `\s` matches (ECMAScript WhiteSpace and LineTerminator), by UTF-16 code unit. */
+function isWhitespace(c: number): boolean {
+  if (c < 0x80) return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /**

@@ -128,3 +128,32 @@ describe("properties", () => {
     );
   });
 });
+
+describe("whitespaceWordCount", () => {
+  it("counts what split(/\\s+/u) leaves, for every kind of whitespace", () => {
+    const pieces = [
+      "a",
+      "bc",
+      " ",
+      "\t",
+      "\n",
+      "\u00a0",
+      "\u2003",
+      "\u3000",
+      "\ufeff",
+      "\u200b",
+      "é",
+      "😊",
+      "\r\n",
+    ];
+    let seed = 7;
+    for (let n = 0; n < 500; n++) {
+      let text = "";
+      for (let i = 0; i < n % 12; i++) {
+        seed = (seed * 1103515245 + 12345) % 2 ** 31;
+        text += pieces[seed % pieces.length];
+      }
+      expect(whitespaceWordCount(text)).toBe(text.split(/\s+/u).filter((w) => w.length > 0).length);
+    }
+  });
+});
