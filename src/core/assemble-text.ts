@@ -41,6 +41,8 @@ export function textOffsets(rows: readonly TextPiece[]): {
   charStart: NumberArray;
   charEnd: NumberArray;
 } {
+  const ascii = asciiOffsets(rows);
+  if (ascii) return ascii;
   const n = rows.length;
   // Byte lengths first, so every token is written into one buffer (no array per token).
   const byteStarts = numberColumn(n + 1);
@@ -68,6 +70,43 @@ export function textOffsets(rows: readonly TextPiece[]): {
     charEnd[i] = end === start ? (charStart[i] as number) : (charAt.ceil[end] as number);
   }
   return { text, charStart, charEnd };
+}
+
+/**
+ * `textOffsets` when every token is ASCII (most English text): one UTF-16 unit per byte, so no
+ * encoding, decoding or byte-to-character map; undefined at the first non-ASCII token.
+ */
+function asciiOffsets(rows: readonly TextPiece[]): ReturnType<typeof textOffsets> | undefined {
+  const n = rows.length;
+  const charStart = numberColumn(n);
+  const charEnd = numberColumn(n);
+  let text = "";
+  for (let i = 0; i < n; i++) {
+    const row = rows[i] as TextPiece;
+    charStart[i] = text.length;
+    if (!row.special) {
+      const piece = row.bytes ? asciiOfBytes(row.bytes) : isAscii(row.token) ? row.token : undefined;
+      if (piece === undefined) return undefined;
+      text += piece;
+    }
+    charEnd[i] = text.length;
+  }
+  return { text, charStart, charEnd };
+}
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) >= 0x80) return false;
+  return true;
+}
+
+function asciiOfBytes(bytes: Uint8Array): string | undefined {
+  let text = "";
+  for (let i = 0; i < bytes.length; i++) {
+    const byte = bytes[i] as number;
+    if (byte >= 0x80) return undefined;
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
 
 /**

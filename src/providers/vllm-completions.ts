@@ -22,7 +22,7 @@ import { type HotReader, scanBody } from "./scan-body.js";
 import { promptLogprobsReader } from "./scan-prompt-logprobs.js";
 import { ScannedBody } from "./scanned-body.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
-import { type HotField, validateFast } from "./validate.js";
+import { type HotField, validate, validateFast } from "./validate.js";
 import {
   type CompletionChoice,
   type CompletionRequest,
@@ -95,7 +95,12 @@ export function promptLogprobsRequest(
  */
 export function parseVllmCompletion(body: unknown, options: VllmParseOptions = {}): ParsedSequence {
   if (body instanceof ScannedBody) {
-    return completionSequence(validateCompletionResponse(body.envelope), options, body.hot);
+    // The hot fields are out of the envelope already: zod checks the small rest.
+    return completionSequence(
+      validate(completionResponseSchema, body.envelope, VLLM_DIALECT),
+      options,
+      body.hot,
+    );
   }
   return completionSequence(validateCompletionResponse(body), options);
 }

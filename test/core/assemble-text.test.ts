@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { assembleText, type RowWithoutOffsets } from "../../src/core/assemble-text.js";
+import { assembleText, type RowWithoutOffsets, textOffsets } from "../../src/core/assemble-text.js";
 import { tokenRow } from "../fixtures/rows.js";
 
 function row(token: string, bytes: number[] | null, special = false): RowWithoutOffsets {
@@ -64,5 +64,29 @@ describe("assembleText rows", () => {
     expect(rows[0]?.alternatives).toBe(alternatives);
     expect(rows[1]).toStrictEqual({ ...row("b", [98]), charStart: 1, charEnd: 2 });
     expect("contextTokens" in (rows[1] as object)).toBe(false);
+  });
+});
+
+describe("textOffsets: the all-ASCII shortcut", () => {
+  it("gives what the general path gives (forced by a non-ASCII token at the end)", () => {
+    const pieces: [string, number[] | null, boolean][] = [
+      ["The", null, false],
+      [" cat", [32, 99, 97, 116], false],
+      ["<|eot_id|>", null, true],
+      ["", null, false],
+      ["\t!", null, false],
+      [" x", [32, 120], false],
+    ];
+    const rows = pieces.map(([t, b, special]) => row(t, b, special));
+    const ascii = textOffsets(rows);
+    const general = textOffsets([...rows, row("é", null)]);
+    expect(ascii.text).toBe("The cat\t! x");
+    expect(general.text).toBe(`${ascii.text}é`);
+    expect(Array.from(ascii.charStart)).toEqual(Array.from(general.charStart).slice(0, rows.length));
+    expect(Array.from(ascii.charEnd)).toEqual(Array.from(general.charEnd).slice(0, rows.length));
+  });
+
+  it("takes a token's text from its bytes when it has them", () => {
+    expect(textOffsets([row("shown", [104, 105])]).text).toBe("hi");
   });
 });
