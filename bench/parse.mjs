@@ -1,7 +1,7 @@
 // Parsing: a vLLM completions body with prompt_logprobs of top-20 over 4,096 positions, and an OpenAI
 // chat completion of 4,096 generated tokens with top_logprobs 20, each turned into a LogprobResult
 // with both tables built, against JSON.parse of the same text (the floor), alternated in every
-// repetition. Also the memory: the heap a result holds (after a full GC) against the parsed body's,
+// repetition. Also the memory: the heap and array buffers a result holds (after a full GC) against the parsed body's,
 // and the process's peak RSS.
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -81,13 +81,17 @@ export async function bench({ reps, record }) {
   );
 }
 
-/** MB of heap that the value `make` returns keeps alive (full GC before and after). */
+/** MB of heap and typed-array buffers that the value `make` returns keeps alive (full GC before and after). */
 function heldBy(make) {
+  const used = () => {
+    const { heapUsed, arrayBuffers } = process.memoryUsage();
+    return heapUsed + arrayBuffers;
+  };
   gc();
-  const before = process.memoryUsage().heapUsed;
+  const before = used();
   const value = make();
   gc();
-  const held = process.memoryUsage().heapUsed - before;
+  const held = used() - before;
   if (value === undefined) throw new Error("nothing held");
   return held / 2 ** 20;
 }
