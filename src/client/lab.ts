@@ -7,9 +7,14 @@ import { DIALECTS } from "../providers/dialects.js";
 import type { ParsedSequence } from "../providers/parsed-sequence.js";
 import { TGI_DIALECT, tgiGenerateRequest } from "../providers/tgi.js";
 import { validate } from "../providers/validate.js";
-import { parseVllmCompletion, promptLogprobsRequest, VLLM_DIALECT } from "../providers/vllm-completions.js";
+import {
+  parseVllmCompletion,
+  promptLogprobsRequest,
+  readCompletionText,
+  VLLM_DIALECT,
+} from "../providers/vllm-completions.js";
 import { tokenizeResponseSchema } from "../providers/vllm-schema.js";
-import type { LogprobResult } from "../result.js";
+import { LogprobResult } from "../result.js";
 import type { BatchRequestOptions } from "./batch/batch-requests.js";
 import { type BatchExport, exportBatch } from "./batch/export-batch.js";
 import type { Provider } from "./endpoint-config.js";
@@ -254,7 +259,7 @@ export class Lab {
     const topK = options.topK ?? 5;
     const request = promptLogprobsRequest(text, { model, topK });
     const signal = options.signal;
-    const body = await http.postJson("/completions", request, { signal });
+    const body = await http.postJson("/completions", request, { signal, read: readCompletionText });
     const parseOptions = { prompt: text, topK, includeGenerated: false };
     let parsed = parseVllmCompletion(body, parseOptions);
     if (parsed.method !== "return_token_ids") {
@@ -270,7 +275,11 @@ export class Lab {
       const echoed = parseVllmCompletion(echoBody, parseOptions);
       if (echoed.method === "echo") parsed = echoed;
     }
-    return toResult({ ...parsed, dialect: VLLM_DIALECT, model: parsed.model ?? model });
+    return new LogprobResult(parsed.columns ?? parsed.rows, {
+      dialect: VLLM_DIALECT,
+      model: parsed.model ?? model,
+      method: parsed.method,
+    });
   }
 
   /**

@@ -176,7 +176,7 @@ function unshapedErrorEvent(
 
 /** A parsed sequence as a result. */
 export function toResult(sequence: ParsedSequence): LogprobResult {
-  return new LogprobResult(sequence.rows, {
+  return new LogprobResult(sequence.columns ?? sequence.rows, {
     dialect: sequence.dialect,
     model: sequence.model,
     method: sequence.method,

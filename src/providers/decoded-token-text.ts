@@ -49,8 +49,18 @@ export function normalizeDecodedTokens(rows: RowWithoutOffsets[], prompt?: strin
  */
 export function needsNormalizing(rows: readonly TextRow[], prompt?: string): boolean {
   if (piecesOf(rows)) return true;
-  return prompt !== undefined && rows.length > 0 && rows.every((row) => row.isPrompt);
+  if (prompt === undefined || rows.length === 0 || !rows.every((row) => row.isPrompt)) return false;
+  // Tokens that spell the prompt exactly, with no "�", leave the aligner nothing to repair.
+  let spelled = "";
+  for (const row of rows) {
+    if (row.special) continue;
+    if (row.bytes !== null || row.token.includes(REPLACEMENT)) return true;
+    spelled += row.token;
+  }
+  return spelled !== prompt;
 }
+
+const REPLACEMENT = "\uFFFD";
 
 type TextRow = Pick<RowWithoutOffsets, "token" | "bytes" | "special" | "isPrompt">;
 
