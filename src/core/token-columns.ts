@@ -169,13 +169,15 @@ export class AlternativeColumnsBuilder {
   #tokenId: NumberArray;
   #logprob: NumberArray;
   #rank: NumberArray;
-  readonly #token: string[] = [];
+  #token: string[];
 
   /** @param capacity How many alternatives will be pushed (the columns grow past it if need be). */
   constructor(capacity = 64) {
     this.#tokenId = numberColumn(capacity);
     this.#logprob = numberColumn(capacity);
     this.#rank = numberColumn(capacity);
+    // Written by index, not pushed: a push into a large array of strings costs more than the rest.
+    this.#token = new Array<string>(Math.max(1, capacity));
   }
 
   push(tokenId: number | null, token: string, logprob: number | null, rank: number | null): void {
@@ -184,7 +186,7 @@ export class AlternativeColumnsBuilder {
     this.#tokenId[at] = tokenId ?? Number.NaN;
     this.#logprob[at] = logprob ?? Number.NaN;
     this.#rank[at] = rank ?? Number.NaN;
-    this.#token.push(token);
+    this.#token[at] = token;
   }
 
   /** Pushes entries `first` to `end - 1` of other columns as they are. */
@@ -195,7 +197,7 @@ export class AlternativeColumnsBuilder {
       this.#tokenId[i] = from.tokenId[at] as number;
       this.#logprob[i] = from.logprob[at] as number;
       this.#rank[i] = from.rank[at] as number;
-      this.#token.push(from.token[at] as string);
+      this.#token[i] = from.token[at] as string;
     }
   }
 
@@ -205,6 +207,7 @@ export class AlternativeColumnsBuilder {
 
   finish(): AlternativeColumns {
     const n = this.#count;
+    this.#token.length = n;
     return {
       start: this.#start,
       tokenId: fitted(this.#tokenId, n),
@@ -223,6 +226,7 @@ export class AlternativeColumnsBuilder {
     this.#tokenId = grown(this.#tokenId);
     this.#logprob = grown(this.#logprob);
     this.#rank = grown(this.#rank);
+    this.#token.length = this.#tokenId.length;
   }
 }
 
