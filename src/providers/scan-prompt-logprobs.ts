@@ -1,44 +1,31 @@
 import { fitted, type NumberArray, numberColumn } from "../core/token-columns.js";
 import { cleanLogprob } from "../core/token-logprob.js";
 import type { PromptLogprobEntries } from "./prompt-logprob-entries.js";
+import { codes, copyOf, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";
 
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
 const SPACE = 0x20;
 const QUOTE = 0x22;
-const PLUS = 0x2b;
 const COMMA = 0x2c;
-const MINUS = 0x2d;
-const DOT = 0x2e;
 const ZERO = 0x30;
 const ONE = 0x31;
 const NINE = 0x39;
 const COLON = 0x3a;
-const UPPER_E = 0x45;
 const OPEN_BRACKET = 0x5b;
 const BACKSLASH = 0x5c;
 const CLOSE_BRACKET = 0x5d;
 const LOWER_D = 0x64;
-const LOWER_E = 0x65;
 const LOWER_L = 0x6c;
 const LOWER_N = 0x6e;
 const LOWER_R = 0x72;
 const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 
-/** What a reading function returns instead of the index after what it read. */
-const FAILED = -1;
-
 const LOGPROB = 1;
 const RANK = 2;
 const DECODED = 4;
 
-const TWO_53 = 2 ** 53;
 /** Ids below this are JavaScript array indices, which a parsed dict enumerates in ascending order. */
 const ID_LIMIT = 2 ** 31;
-/** 10^k for k ≤ 22, each exact (parsed, not computed with `**`). */
-const POWERS_OF_TEN = Array.from({ length: 23 }, (_, k) => Number(`1e${k}`));
 
 /**
  * Reads vLLM's `prompt_logprobs` array straight from the body text at `text[at] === "["`, into the
@@ -203,11 +190,12 @@ class PromptLogprobsScan {
         } else if (field === LOGPROB) {
           i = readNumber(text, i);
           if (i === FAILED) return FAILED;
-          logprob = cleanLogprob(numberRead) ?? Number.NaN;
+          logprob = cleanLogprob(lastNumber()) ?? Number.NaN;
         } else if (field === RANK) {
           i = readNumber(text, i);
-          if (i === FAILED || !Number.isSafeInteger(numberRead) || numberRead < 1) return FAILED;
-          rank = numberRead;
+          if (i === FAILED) return FAILED;
+          rank = lastNumber();
+          if (!Number.isSafeInteger(rank) || rank < 1) return FAILED;
         } else {
           i = this.string(text, i, id);
           if (i === FAILED) return FAILED;
@@ -361,22 +349,13 @@ class InternTable {
   }
 }
 
-/**
- * `text[begin, end)` (a string without escapes between quotes) as a string of its own: V8 makes a
- * slice of 13 or more code units a view that keeps the whole body alive as long as the result.
- */
-function copyOf(text: string, begin: number, end: number): string {
-  return end - begin < 13 ? text.slice(begin, end) : (JSON.parse(text.slice(begin - 1, end + 1)) as string);
-}
-
 /** Spreads ids (often neighbours) over the table's slots (Fibonacci hashing). */
 function hash(id: number): number {
   return Math.imul(id, 0x9e3779b1) >>> 11;
 }
 
-/** What the last readKey, readNumber or string read read (the scan is synchronous). */
+/** What the last readKey or string read read (the scan is synchronous). */
 let keyRead = 0;
-let numberRead = 0;
 let tokenRead = -1;
 
 /** A dict key at `i`: a quoted canonical decimal id below 2^31, into `keyRead`. */
@@ -396,69 +375,7 @@ function readKey(text: string, i: number): number {
   return i + 1;
 }
 
-/**
- * A JSON number at `i` into `numberRead`, equal to JSON.parse's: exact as `mantissa / 10^digits`
- * when both are exact doubles (the quotient is then correctly rounded), else by `Number`. FAILED
- * when the text is no JSON number or the number is not finite (JSON.parse gives ±Infinity for 1e999).
- */
-function readNumber(text: string, i: number): number {
-  const begin = i;
-  let c = text.charCodeAt(i);
-  const negative = c === MINUS;
-  if (negative) c = text.charCodeAt(++i);
-  let mantissa = 0;
-  let digits = 0;
-  if (c === ZERO) c = text.charCodeAt(++i);
-  else if (c >= ONE && c <= NINE)
-    do {
-      mantissa = mantissa * 10 + (c - ZERO);
-      c = text.charCodeAt(++i);
-    } while (c >= ZERO && c <= NINE);
-  else return FAILED;
-  if (c === DOT) {
-    c = text.charCodeAt(++i);
-    if (!(c >= ZERO && c <= NINE)) return FAILED;
-    do {
-      mantissa = mantissa * 10 + (c - ZERO);
-      digits++;
-      c = text.charCodeAt(++i);
-    } while (c >= ZERO && c <= NINE);
-  }
-  let value: number;
-  if (c === LOWER_E || c === UPPER_E) {
-    c = text.charCodeAt(++i);
-    if (c === PLUS || c === MINUS) c = text.charCodeAt(++i);
-    if (!(c >= ZERO && c <= NINE)) return FAILED;
-    do c = text.charCodeAt(++i);
-    while (c >= ZERO && c <= NINE);
-    value = Number(text.slice(begin, i));
-  } else if (mantissa < TWO_53 && digits <= 22) {
-    value = digits === 0 ? mantissa : mantissa / (POWERS_OF_TEN[digits] as number);
-    if (negative) value = -value;
-  } else value = Number(text.slice(begin, i));
-  if (!Number.isFinite(value)) return FAILED;
-  numberRead = value;
-  return i;
-}
-
 /** The entry keys after their first letter, with the closing quote, as code units. */
 const LOGPROB_REST = codes('ogprob"');
 const RANK_REST = codes('ank"');
 const DECODED_REST = codes('ecoded_token"');
-
-function codes(word: string): Uint16Array {
-  return Uint16Array.from(word, (unit) => unit.charCodeAt(0));
-}
-
-/** Whether `text` has `word`'s code units at `i`. */
-function follows(text: string, i: number, word: Uint16Array): boolean {
-  for (let k = 0; k < word.length; k++) if (text.charCodeAt(i + k) !== word[k]) return false;
-  return true;
-}
-
-/** The index of the first non-whitespace code unit from `i`. */
-function skipSpace(text: string, i: number): number {
-  let c = text.charCodeAt(i);
-  while (c === SPACE || c === LF || c === CR || c === TAB) c = text.charCodeAt(++i);
-  return i;
-}
