@@ -1,8 +1,12 @@
 import type { RowWithoutOffsets } from "./assemble-text.js";
 import type { Alternative } from "./token-logprob.js";
 
-/** A position's own fields: a row without its alternatives (those live in `AlternativeColumns`). */
-export type PositionRow = Omit<RowWithoutOffsets, "alternatives">;
+/**
+ * A position's own fields: a row without its alternatives (those live in `AlternativeColumns`).
+ * Its text offsets are set in place by `LogprobResult` (they follow from the tokens alone, so
+ * setting them twice gives the same values); parsers start them at 0 so every row has one shape.
+ */
+export type PositionRow = Omit<RowWithoutOffsets, "alternatives"> & { charStart?: number; charEnd?: number };
 
 /**
  * The reported alternatives of every position of a sequence, column by column: position i's are
@@ -101,17 +105,6 @@ export class TokenColumns {
 
   get length(): number {
     return this.positions.length;
-  }
-
-  /**
-   * The same alternatives with other position rows (one per position, in order): e.g. the rows
-   * with their text offsets, so that only one set is kept.
-   *
-   * @example
-   * columns.withPositions(placedRows)
-   */
-  withPositions(positions: readonly PositionRow[]): TokenColumns {
-    return new TokenColumns(positions, this.alternatives, this.lists);
   }
 
   /**
@@ -263,6 +256,8 @@ function positionOf(row: RowWithoutOffsets): PositionRow {
     tokenId: row.tokenId,
     token: row.token,
     bytes: row.bytes,
+    charStart: 0,
+    charEnd: 0,
     logprob: row.logprob,
     rank: row.rank,
     rankCensored: row.rankCensored,
