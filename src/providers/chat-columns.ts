@@ -1,53 +1,46 @@
 import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../core/token-columns.js";
 import { cleanLogprob, LOGPROB_SENTINEL } from "../core/token-logprob.js";
-import type { ChatLogprobs, ChatTokenLogprob, ChatTopLogprob } from "./openai-chat-schema.js";
+import { type ChatLogprobEntries, itemBytes, sameItemBytes } from "./chat-logprob-entries.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { unlistedCannotOutrank } from "./vllm-completions.js";
 
-const NO_ALTERNATIVES: readonly ChatTopLogprob[] = [];
-
 /**
  * The generated positions of one `choices[].logprobs` (a whole message, or one chunk's delta) from
- * `firstPosition` on, as `TokenColumns`: `content` then `refusal` entries, one position each, the
+ * `firstPosition` on, as `TokenColumns`: its `content` then `refusal` entries (as
+ * `ChatLogprobEntries`, from parsed objects or straight from the body text), one position each, the
  * listed alternatives pushed straight into the columns (a 4,096-token top-20 body lists 86,000; no
  * object is made for any of them). Exact bytes come from `bytes`; `-9999` means unknown; ranks are
  * derived from `top_logprobs`, censored where they cannot be known. `tokenIds` (vLLM's `token_ids`)
- * are used when there is one per entry.
+ * are used when there is one per entry. `trueTopK`: the lists are the true top-k, most likely first
+ * (OpenAI, which always sends the `refusal` key; vLLM never does).
  *
  * @example
- * chatColumns(response.choices[0].logprobs, 0, response.choices[0].token_ids).positions[0].rank // 1
+ * const logprobs = response.choices[0].logprobs;
+ * chatColumns(chatLogprobEntries(logprobs.content), 0, null, logprobs.refusal !== undefined).positions[0].rank // 1
  */
 export function chatColumns(
-  logprobs: ChatLogprobs | null | undefined,
+  entries: ChatLogprobEntries,
   firstPosition: number,
   tokenIds: readonly number[] | null | undefined,
+  trueTopK: boolean,
 ): TokenColumns {
-  const content = logprobs?.content ?? [];
-  const refusal = logprobs?.refusal ?? [];
-  const count = content.length + refusal.length;
-  let listed = 0;
-  for (let i = 0; i < count; i++) {
-    const entry = (i < content.length ? content[i] : refusal[i - content.length]) as ChatTokenLogprob;
-    listed += entry.top_logprobs?.length ?? 0;
-  }
-  const builder = new AlternativeColumnsBuilder(listed);
+  const count = entries.length;
+  const { start, token } = entries;
+  const builder = new AlternativeColumnsBuilder((start[count] as number) - count);
   // vLLM's `token_ids` (return_token_ids) are the exact ids of the same tokens, in order.
   const ids = tokenIds && tokenIds.length === count ? tokenIds : null;
-  // OpenAI always sends the `refusal` key (vLLM never does) and lists the true top-k, most likely first.
-  const trueTopK = logprobs?.refusal !== undefined;
   const positions: PositionRow[] = new Array(count);
   for (let i = 0; i < count; i++) {
-    const entry = (i < content.length ? content[i] : refusal[i - content.length]) as ChatTokenLogprob;
-    const position = readPosition(entry, firstPosition + i, ids?.[i] ?? null, trueTopK);
+    const position = readPosition(entries, i, firstPosition + i, ids?.[i] ?? null, trueTopK);
     positions[i] = position;
     // Pushed here rather than in readPosition, which is too large for V8 to inline the builder's
     // push into: called, it would box each number (NaN is the columns' null, passed as it is).
-    const wire = entry.top_logprobs ?? NO_ALTERNATIVES;
+    const first = (start[i] as number) + 1;
     for (let r = 0; r < position.topK; r++) {
       const at = order[r] as number;
       builder.push(
         listedId[at] as number,
-        (wire[wireAt[at] as number] as ChatTopLogprob).token,
+        token[first + (wireAt[at] as number)] as string,
         listedLogprob[at] as number,
         listedRank[at] as number,
       );
@@ -75,20 +68,25 @@ let order = new Int32Array(64);
  * columns (`order` most likely first, `topK` of them).
  */
 function readPosition(
-  entry: ChatTokenLogprob,
+  entries: ChatLogprobEntries,
+  p: number,
   position: number,
   knownId: number | null,
   trueTopK: boolean,
 ): PositionRow {
-  const placeholderId = placeholderIdOf(entry.token);
+  const self = entries.start[p] as number;
+  const first = self + 1;
+  const wireCount = (entries.start[p + 1] as number) - first;
+  const token = entries.token[self] as string;
+  const placeholderId = placeholderIdOf(token);
   const tokenId = knownId ?? placeholderId;
   // With return_tokens_as_token_ids, `bytes` are those of the "token_id:N" text, not of the token.
-  const bytes = placeholderId === null && entry.bytes ? new Uint8Array(entry.bytes) : null;
-  const logprob = cleanLogprob(entry.logprob);
-  const wire = entry.top_logprobs ?? NO_ALTERNATIVES;
-  const n = dedupe(wire);
+  const bytes = placeholderId === null ? itemBytes(entries, self) : null;
+  // NaN stands for null: cleanLogprob makes both null.
+  const logprob = cleanLogprob(entries.logprob[self]);
+  const n = dedupe(entries, first, wireCount);
   rankByValue(n);
-  const at = findSampled(n, wire, entry, placeholderId);
+  const at = findSampled(n, entries, first, self, placeholderId);
   if (at >= 0 && Number.isNaN(listedId[at] as number)) listedId[at] = tokenId ?? Number.NaN;
 
   let rank: number | null = null;
@@ -124,11 +122,14 @@ function readPosition(
   }
   // vLLM's placeholder for a sampled token missing from the logprob dict (an EOS, PR #17637).
   const eosPlaceholder =
-    entry.token === "" && logprob === null && (entry.bytes ?? NO_BYTES).length === 0 && wire.length === 0;
+    token === "" &&
+    logprob === null &&
+    ((entries.bytesStart[self] as number) < 0 || entries.bytesEnd[self] === entries.bytesStart[self]) &&
+    wireCount === 0;
   return {
     position,
     tokenId,
-    token: entry.token,
+    token,
     bytes,
     logprob,
     rank,
@@ -136,11 +137,9 @@ function readPosition(
     rankBound: bound,
     topK: n,
     isPrompt: false,
-    special: eosPlaceholder || isSpecialTokenText(entry.token),
+    special: eosPlaceholder || isSpecialTokenText(token),
   };
 }
-
-const NO_BYTES: readonly number[] = [];
 
 function orNull(value: number): number | null {
   return Number.isNaN(value) ? null : value;
@@ -152,25 +151,27 @@ function placeholderIdOf(token: string): number | null {
 }
 
 /**
- * Lists the alternatives as on the wire, exact repeats dropped: the same id (`token_id:N`), or the
- * same text, bytes and logprob (as their JSON: NaN, ±Infinity and null alike). Different tokens may
- * share a text (e.g. two partial-UTF-8 tokens shown as "�"), so text alone does not make a repeat.
- * Fills the scratch columns and returns how many are listed.
+ * Lists the alternatives as on the wire (the `count` items from `first`), exact repeats dropped:
+ * the same id (`token_id:N`), or the same text, bytes and logprob (as their JSON: NaN, ±Infinity and
+ * null alike). Different tokens may share a text (e.g. two partial-UTF-8 tokens shown as "�"), so
+ * text alone does not make a repeat. Fills the scratch columns and returns how many are listed.
  */
-function dedupe(wire: readonly ChatTopLogprob[]): number {
-  if (wire.length > wireAt.length) grow(wire.length);
+function dedupe(entries: ChatLogprobEntries, first: number, count: number): number {
+  if (count > wireAt.length) grow(count);
+  const { token, logprob } = entries;
   let n = 0;
   // A text alternative can only repeat one of the same logprob: below the lowest listed so far (the
   // usual case, the list being sorted) or the first unknown one, it is new without comparing.
   let lowest = Infinity;
   let unknownListed = false;
-  for (let w = 0; w < wire.length; w++) {
-    const top = wire[w] as ChatTopLogprob;
-    const id = placeholderIdOf(top.token);
-    const jsonLogprob = asJsonNumber(top.logprob);
+  for (let w = 0; w < count; w++) {
+    const item = first + w;
+    const id = placeholderIdOf(token[item] as string);
+    const wire = logprob[item] as number;
+    const jsonLogprob = asJsonNumber(wire);
     const unknown = Number.isNaN(jsonLogprob);
     const surelyNew = id === null && (unknown ? !unknownListed : jsonLogprob < lowest);
-    if (!surelyNew && isRepeat(wire, n, top, id, jsonLogprob)) continue;
+    if (!surelyNew && isRepeat(entries, first, n, item, id, jsonLogprob)) continue;
     if (id === null) {
       if (unknown) unknownListed = true;
       else if (jsonLogprob < lowest) lowest = jsonLogprob;
@@ -178,20 +179,22 @@ function dedupe(wire: readonly ChatTopLogprob[]): number {
     wireAt[n] = w;
     listedId[n] = id ?? Number.NaN;
     listedJsonLogprob[n] = jsonLogprob;
-    listedLogprob[n] = cleanLogprobOrNaN(top.logprob);
+    listedLogprob[n] = cleanLogprobOrNaN(wire);
     n++;
   }
   return n;
 }
 
-/** Whether `top` repeats one of the `n` listed so far: the same id, or no ids and the same JSON. */
+/** Whether `item` repeats one of the `n` listed so far: the same id, or no ids and the same JSON. */
 function isRepeat(
-  wire: readonly ChatTopLogprob[],
+  entries: ChatLogprobEntries,
+  first: number,
   n: number,
-  top: ChatTopLogprob,
+  item: number,
   id: number | null,
   jsonLogprob: number,
 ): boolean {
+  const { token, bytesStart } = entries;
   for (let i = 0; i < n; i++) {
     const seenId = listedId[i] as number;
     if (id !== null || !Number.isNaN(seenId)) {
@@ -200,25 +203,28 @@ function isRepeat(
     }
     const seenLogprob = listedJsonLogprob[i] as number;
     if (seenLogprob !== jsonLogprob && !(Number.isNaN(seenLogprob) && Number.isNaN(jsonLogprob))) continue;
-    const seen = wire[wireAt[i] as number] as ChatTopLogprob;
-    if (seen.token === top.token && sameJsonBytes(seen.bytes ?? null, top.bytes ?? null)) return true;
+    const seen = first + (wireAt[i] as number);
+    if (token[seen] !== token[item]) continue;
+    const seenNull = (bytesStart[seen] as number) < 0;
+    const itemNull = (bytesStart[item] as number) < 0;
+    if (seenNull || itemNull ? seenNull === itemNull : sameItemBytes(entries, seen, item)) return true;
   }
   return false;
 }
 
 /**
- * `cleanLogprob` with NaN for null: the same rule, without making each logprob a number | null (V8
+ * `cleanLogprob` with NaN for null (in and out): the same rule, without making each logprob a number | null (V8
  * boxes every such double, 86,000 of them for a top-20 body, and the collector pays for them).
  */
-function cleanLogprobOrNaN(value: number | null): number {
-  if (typeof value !== "number" || Number.isNaN(value) || value <= LOGPROB_SENTINEL) return Number.NaN;
+function cleanLogprobOrNaN(value: number): number {
+  if (Number.isNaN(value) || value <= LOGPROB_SENTINEL) return Number.NaN;
   if (value > 0) return value <= 1e-6 ? 0 : Number.NaN;
   return value;
 }
 
-/** A logprob as JSON would write it: a finite number, or NaN for null, NaN and ±Infinity alike. */
-function asJsonNumber(value: number | null): number {
-  return value !== null && Number.isFinite(value) ? value : Number.NaN;
+/** A logprob as JSON would write it: a finite number, or NaN for null (NaN here), NaN and ±Infinity alike. */
+function asJsonNumber(value: number): number {
+  return Number.isFinite(value) ? value : Number.NaN;
 }
 
 function grow(size: number): void {
@@ -266,44 +272,42 @@ function listedLogprobs(n: number): { logprob: number | null }[] {
   return out;
 }
 
-function sameJsonBytes(a: readonly number[] | null, b: readonly number[] | null): boolean {
-  if (a === null || b === null) return a === b;
-  return sameArray(a, b);
-}
-
-function sameArray(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 /**
- * Which listed alternative is the sampled token (its index, or -1): by id, else by text and bytes
- * (bytes missing on either side match), the one of the same logprob among several.
+ * Which listed alternative is the sampled token (item `self`; its index, or -1): by id, else by
+ * text and bytes (bytes missing on either side match), the one of the same logprob among several
+ * (as `===` on the wire values: null equals null, NaN nothing).
  */
 function findSampled(
   n: number,
-  wire: readonly ChatTopLogprob[],
-  entry: ChatTokenLogprob,
+  entries: ChatLogprobEntries,
+  first: number,
+  self: number,
   id: number | null,
 ): number {
-  let first = -1;
+  const { token, logprob, nullLogprob, bytesStart } = entries;
+  let found = -1;
   let count = 0;
   let sameLogprob = -1;
-  const entryBytes = entry.bytes ?? null;
+  const entryToken = token[self] as string;
+  const entryHasBytes = (bytesStart[self] as number) >= 0;
+  const entryNull = nullLogprob[self] === 1;
+  const entryLogprob = logprob[self] as number;
   for (let i = 0; i < n; i++) {
-    const top = wire[wireAt[i] as number] as ChatTopLogprob;
+    const item = first + (wireAt[i] as number);
     const listed = listedId[i] as number;
     const matches =
       id !== null && !Number.isNaN(listed)
         ? listed === id
-        : top.token === entry.token &&
-          (entryBytes === null || !top.bytes || sameArray(top.bytes, entryBytes));
+        : token[item] === entryToken &&
+          (!entryHasBytes || (bytesStart[item] as number) < 0 || sameItemBytes(entries, item, self));
     if (!matches) continue;
     count++;
-    if (first < 0) first = i;
-    if (sameLogprob < 0 && top.logprob === entry.logprob) sameLogprob = i;
+    if (found < 0) found = i;
+    const same = entryNull
+      ? nullLogprob[item] === 1
+      : nullLogprob[item] !== 1 && logprob[item] === entryLogprob;
+    if (sameLogprob < 0 && same) sameLogprob = i;
   }
-  if (count <= 1 || id !== null) return first;
-  return sameLogprob >= 0 ? sameLogprob : first;
+  if (count <= 1 || id !== null) return found;
+  return sameLogprob >= 0 ? sameLogprob : found;
 }

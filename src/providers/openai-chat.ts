@@ -3,10 +3,25 @@ import { UsageError } from "../errors.js";
 import { acceptsChatTokenLogprobs } from "./accepts-chat-token-logprobs.js";
 import { acceptsPromptLogprobs } from "./accepts-prompt-logprobs.js";
 import { chatColumns } from "./chat-columns.js";
+import {
+  type ChatLogprobEntries,
+  chatLogprobEntries,
+  joinChatLogprobEntries,
+} from "./chat-logprob-entries.js";
 import type { ChatMessage, ChatRequest } from "./chat-request-schema.js";
 import { GeneratedStreamParser } from "./generated-stream-parser.js";
-import { type ChatResponse, chatChunkSchema, chatResponseSchema } from "./openai-chat-schema.js";
+import {
+  type ChatLogprobs,
+  type ChatResponse,
+  chatChunkSchema,
+  chatResponseSchema,
+} from "./openai-chat-schema.js";
 import { columnSequence, type ParsedSequence, type StreamParser } from "./parsed-sequence.js";
+import type { PromptLogprobEntries } from "./prompt-logprob-entries.js";
+import { type HotReader, scanBody } from "./scan-body.js";
+import { chatLogprobsReader } from "./scan-chat-logprobs.js";
+import { promptLogprobsReader } from "./scan-prompt-logprobs.js";
+import { ScannedBody } from "./scanned-body.js";
 import { type HotField, validate, validateFast } from "./validate.js";
 import { promptColumns } from "./vllm-completions.js";
 
@@ -131,14 +146,47 @@ export interface ChatParseOptions {
  * Parses a non-streamed chat completion (OpenAI or vLLM) into the canonical rows of one choice:
  * vLLM's top-level `prompt_logprobs` first (when sent), then one generated row per
  * `logprobs.content` entry (or `logprobs.refusal` entry). Exact bytes come from `bytes`; `-9999`
- * means unknown; ranks are derived from `top_logprobs`, censored where they cannot be known.
+ * means unknown; ranks are derived from `top_logprobs`, censored where they cannot be known. The
+ * body is the parsed JSON, or its text read by `readChatText`.
  *
  * @example
  * const seq = parseOpenAIChat(body);
  * seq.rows[0] // { token: "Hello", logprob: -0.317, rank: 1, topK: 2, isPrompt: false, … }
  */
 export function parseOpenAIChat(body: unknown, options: ChatParseOptions = {}): ParsedSequence {
+  if (body instanceof ScannedBody) {
+    // The hot fields are out of the envelope already: zod checks the small rest.
+    return chatSequence(validate(chatResponseSchema, body.envelope, OPENAI_CHAT_DIALECT), options, body.hot);
+  }
   return chatSequence(validateChatResponse(body), options);
+}
+
+/**
+ * The body scanner's readers of a chat completion: each choice's `logprobs.content` and
+ * `logprobs.refusal` into `ChatLogprobEntries`, vLLM's top-level `prompt_logprobs` into
+ * `PromptLogprobEntries`.
+ *
+ * @example
+ * scanBody(text, CHAT_READERS)?.hot.get("choices.0.logprobs.content")
+ */
+export const CHAT_READERS: readonly HotReader[] = [
+  { path: ["choices", "*", "logprobs", "content"], read: chatLogprobsReader },
+  { path: ["choices", "*", "logprobs", "refusal"], read: chatLogprobsReader },
+  { path: ["prompt_logprobs"], read: promptLogprobsReader },
+];
+
+/**
+ * Reads a chat completion's text with its logprob arrays scanned straight into columns (no object
+ * per entry or alternative), for `parseOpenAIChat`; undefined when the scanner cannot read it
+ * exactly as `JSON.parse` would (then parse it as usual, which also reports what is wrong).
+ *
+ * @example
+ * const body = readChatText(text) ?? JSON.parse(text);
+ * parseOpenAIChat(body)
+ */
+export function readChatText(text: string): ScannedBody | undefined {
+  const scanned = scanBody(text, CHAT_READERS);
+  return scanned && new ScannedBody(scanned.envelope, scanned.hot);
 }
 
 /**
@@ -160,27 +208,47 @@ const CHAT_HOT_FIELDS: readonly HotField[] = [
 ];
 
 /**
- * The rows of one choice of a validated chat completion (see `parseOpenAIChat`).
+ * The rows of one choice of a validated chat completion (see `parseOpenAIChat`). `hot` holds what
+ * the body scanner read, by path (`choices.0.logprobs.content`, `prompt_logprobs`; the envelope has
+ * null there).
  *
  * @example
  * chatSequence(validate(chatResponseSchema, body, "openai-chat"), { choice: 0 })
  */
-export function chatSequence(response: ChatResponse, options: ChatParseOptions = {}): ParsedSequence {
+export function chatSequence(
+  response: ChatResponse,
+  options: ChatParseOptions = {},
+  hot?: ReadonlyMap<string, unknown>,
+): ParsedSequence {
   const index = options.choice ?? 0;
-  const choice = response.choices.find((c) => c.index === index);
+  const at = response.choices.findIndex((c) => c.index === index);
+  const choice = response.choices[at];
   if (!choice) {
     const have = response.choices.map((c) => c.index).join(", ");
     throw new UsageError(
       `choice ${index} is not in this response; it has ${response.choices.length} choice(s) (index ${have})`,
     );
   }
-  const prompt = response.prompt_logprobs
+  const promptLogprobs =
+    (hot?.get("prompt_logprobs") as PromptLogprobEntries | undefined) ?? response.prompt_logprobs;
+  const prompt = promptLogprobs
     ? promptColumns(
-        { prompt_logprobs: response.prompt_logprobs, prompt_token_ids: response.prompt_token_ids },
+        { prompt_logprobs: promptLogprobs, prompt_token_ids: response.prompt_token_ids },
         { promptTokenIds: options.promptTokenIds },
       )
     : undefined;
-  const generated = chatColumns(choice.logprobs, prompt?.columns.length ?? 0, choice.token_ids);
+  const path = `choices.${at}.logprobs`;
+  const entries = logprobEntries(
+    choice.logprobs,
+    hot?.get(`${path}.content`) as ChatLogprobEntries | undefined,
+    hot?.get(`${path}.refusal`) as ChatLogprobEntries | undefined,
+  );
+  const generated = chatColumns(
+    entries,
+    prompt?.columns.length ?? 0,
+    choice.token_ids,
+    trueTopK(choice.logprobs),
+  );
   const columns =
     prompt && prompt.columns.length > 0 ? TokenColumns.concat([prompt.columns, generated]) : generated;
   return columnSequence(columns, {
@@ -209,10 +277,37 @@ export function createOpenAIChatStreamParser(options: { choice?: number } = {}):
     const choice = chunk.choices.find((c) => c.index === index);
     return {
       // A chunk holds a token or a few: rows straight away, for the stream parser to hand out.
-      rows: choice ? chatColumns(choice.logprobs, seen, choice.token_ids).rows() : [],
+      rows: choice
+        ? chatColumns(
+            logprobEntries(choice.logprobs),
+            seen,
+            choice.token_ids,
+            trueTopK(choice.logprobs),
+          ).rows()
+        : [],
       done: choice?.finish_reason != null,
       finishReason: choice?.finish_reason ?? null,
       model: chunk.model,
     };
   });
+}
+
+/** A choice's `content` then `refusal` entries: as the scanner read them, else from the parsed arrays. */
+function logprobEntries(
+  logprobs: ChatLogprobs | null | undefined,
+  content?: ChatLogprobEntries,
+  refusal?: ChatLogprobEntries,
+): ChatLogprobEntries {
+  return joinChatLogprobEntries(
+    content ?? chatLogprobEntries(logprobs?.content),
+    refusal ?? chatLogprobEntries(logprobs?.refusal),
+  );
+}
+
+/**
+ * OpenAI always sends the `refusal` key (null when there is none; the scanner's envelope keeps the
+ * key, with null) and lists the true top-k, most likely first; vLLM never sends it.
+ */
+function trueTopK(logprobs: ChatLogprobs | null | undefined): boolean {
+  return logprobs?.refusal !== undefined;
 }

@@ -1,0 +1,271 @@
+import { fitted, type NumberArray, numberColumn } from "../core/token-columns.js";
+import type { ChatLogprobEntries } from "./chat-logprob-entries.js";
+import { codes, copyOf, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";
+
+const SPACE = 0x20;
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const ZERO = 0x30;
+const NINE = 0x39;
+const COLON = 0x3a;
+const OPEN_BRACKET = 0x5b;
+const BACKSLASH = 0x5c;
+const CLOSE_BRACKET = 0x5d;
+const LOWER_B = 0x62;
+const LOWER_L = 0x6c;
+const LOWER_N = 0x6e;
+const LOWER_T = 0x74;
+const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
+
+const TOKEN = 1;
+const LOGPROB = 2;
+const BYTES = 4;
+const TOP_LOGPROBS = 8;
+
+/**
+ * Reads a chat `logprobs.content` (or `refusal`) array straight from the body text at
+ * `text[at] === "["`, into the same columns `chatLogprobEntries(JSON.parse(…))` builds, without
+ * making an object per entry or alternative. It takes only what `acceptsChatTokenLogprobs` accepts
+ * and it can read exactly — entry keys among `token` and `logprob` (both required), `bytes` and (not
+ * in an alternative) `top_logprobs`, each once, without escapes; bytes written as integers 0..255;
+ * finite numbers — and gives undefined for anything else, so the caller falls back to `JSON.parse`
+ * and the validated path.
+ *
+ * @example
+ * const text = '[{"token":"Hi","logprob":-0.3,"bytes":[72,105],"top_logprobs":[]}]';
+ * chatLogprobsReader(text, 0)?.value.token // ["Hi"]
+ */
+export const chatLogprobsReader = (
+  text: string,
+  at: number,
+): { value: ChatLogprobEntries; end: number } | undefined => {
+  const scan = new ChatLogprobsScan(text.length - at);
+  const end = scan.array(text, at);
+  return end === FAILED ? undefined : { value: scan.entries(), end };
+};
+
+/** The growing columns of one read; each reading method returns the index after what it read, or FAILED. */
+class ChatLogprobsScan {
+  private start: number[] = [];
+  private items = 0;
+  private token: string[];
+  private logprob: NumberArray;
+  private nullLogprob: NumberArray;
+  private bytesStart: NumberArray;
+  private bytesEnd: NumberArray;
+  private bytes: Uint8Array;
+  private byteCount = 0;
+
+  /**
+   * Room for as many items as `length` characters of a compact body hold (an OpenAI item with its
+   * bytes takes 45 or more), and bytes for them; a short body gets short plain arrays.
+   */
+  constructor(length: number) {
+    const capacity = Math.max(16, Math.ceil(length / 40));
+    this.token = new Array<string>(capacity);
+    this.logprob = numberColumn(capacity);
+    this.nullLogprob = numberColumn(capacity);
+    this.bytesStart = numberColumn(capacity);
+    this.bytesEnd = numberColumn(capacity);
+    this.bytes = new Uint8Array(Math.max(64, capacity * 4));
+  }
+
+  entries(): ChatLogprobEntries {
+    const n = this.items;
+    this.start.push(n);
+    this.token.length = n;
+    return {
+      length: this.start.length - 1,
+      start: this.start,
+      token: this.token,
+      logprob: fitted(this.logprob, n),
+      nullLogprob: fitted(this.nullLogprob, n),
+      bytesStart: fitted(this.bytesStart, n),
+      bytesEnd: fitted(this.bytesEnd, n),
+      bytes: this.bytes.slice(0, this.byteCount),
+    };
+  }
+
+  /** The array of positions at `text[i] === "["`. */
+  array(text: string, i: number): number {
+    if (text.charCodeAt(i) !== OPEN_BRACKET) return FAILED;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
+    for (;;) {
+      if (text.charCodeAt(i) !== OPEN_BRACE) return FAILED;
+      this.start.push(this.items);
+      i = this.item(text, i, true);
+      if (i === FAILED) return FAILED;
+      i = skipSpace(text, i);
+      const c = text.charCodeAt(i);
+      if (c === CLOSE_BRACKET) return i + 1;
+      if (c !== COMMA) return FAILED;
+      i = skipSpace(text, i + 1);
+    }
+  }
+
+  /**
+   * One `{token, logprob, bytes?, top_logprobs?}` at `text[i] === "{"`: its item is taken before its
+   * alternatives (whose items follow it), whatever the order of its keys.
+   */
+  private item(text: string, i: number, position: boolean): number {
+    if (this.items === this.logprob.length) this.grow();
+    const at = this.items++;
+    let seen = 0;
+    this.nullLogprob[at] = 0;
+    this.bytesStart[at] = -1;
+    this.bytesEnd[at] = this.byteCount;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) !== CLOSE_BRACE)
+      for (;;) {
+        let field: number;
+        if (text.charCodeAt(i) !== QUOTE) return FAILED;
+        // By code unit: startsWith costs more here than the rest of the item's keys.
+        const first = text.charCodeAt(i + 1);
+        if (first === LOWER_T && follows(text, i + 2, TOKEN_REST)) {
+          field = TOKEN;
+          i += 7;
+        } else if (first === LOWER_L && follows(text, i + 2, LOGPROB_REST)) {
+          field = LOGPROB;
+          i += 9;
+        } else if (first === LOWER_B && follows(text, i + 2, BYTES_REST)) {
+          field = BYTES;
+          i += 7;
+        } else if (position && first === LOWER_T && follows(text, i + 2, TOP_LOGPROBS_REST)) {
+          field = TOP_LOGPROBS;
+          i += 14;
+        } else return FAILED;
+        if ((seen & field) !== 0) return FAILED;
+        seen |= field;
+        i = skipSpace(text, i);
+        if (text.charCodeAt(i) !== COLON) return FAILED;
+        i = skipSpace(text, i + 1);
+        const c = text.charCodeAt(i);
+        if (c === LOWER_N && field !== TOKEN) {
+          if (!text.startsWith("null", i)) return FAILED;
+          i += 4;
+          if (field === LOGPROB) {
+            this.logprob[at] = Number.NaN;
+            this.nullLogprob[at] = 1;
+          }
+        } else if (field === TOKEN) {
+          i = this.string(text, i, at);
+        } else if (field === LOGPROB) {
+          i = readNumber(text, i);
+          this.logprob[at] = lastNumber();
+        } else if (field === BYTES) {
+          i = this.byteArray(text, i, at);
+        } else {
+          i = this.alternatives(text, i);
+        }
+        if (i === FAILED) return FAILED;
+        i = skipSpace(text, i);
+        const next = text.charCodeAt(i);
+        if (next === CLOSE_BRACE) break;
+        if (next !== COMMA) return FAILED;
+        i = skipSpace(text, i + 1);
+      }
+    // acceptsChatTokenLogprobs refuses an item without token or logprob.
+    if ((seen & (TOKEN | LOGPROB)) !== (TOKEN | LOGPROB)) return FAILED;
+    return i + 1;
+  }
+
+  /** A `top_logprobs` array at `text[i] === "["`: its items appended. */
+  private alternatives(text: string, i: number): number {
+    if (text.charCodeAt(i) !== OPEN_BRACKET) return FAILED;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
+    for (;;) {
+      if (text.charCodeAt(i) !== OPEN_BRACE) return FAILED;
+      i = this.item(text, i, false);
+      if (i === FAILED) return FAILED;
+      i = skipSpace(text, i);
+      const c = text.charCodeAt(i);
+      if (c === CLOSE_BRACKET) return i + 1;
+      if (c !== COMMA) return FAILED;
+      i = skipSpace(text, i + 1);
+    }
+  }
+
+  /**
+   * A `bytes` array at `text[i] === "["` into the pool: integers 0..255 written as plain digits
+   * (what every server writes); anything else (1.0, 1e2, -0) is left to the fallback.
+   */
+  private byteArray(text: string, i: number, at: number): number {
+    if (text.charCodeAt(i) !== OPEN_BRACKET) return FAILED;
+    const from = this.byteCount;
+    i = skipSpace(text, i + 1);
+    if (text.charCodeAt(i) !== CLOSE_BRACKET)
+      for (;;) {
+        let c = text.charCodeAt(i);
+        if (c < ZERO || c > NINE) return FAILED;
+        let value = c - ZERO;
+        c = text.charCodeAt(++i);
+        if (value !== 0)
+          while (c >= ZERO && c <= NINE && value <= 255) {
+            value = value * 10 + (c - ZERO);
+            c = text.charCodeAt(++i);
+          }
+        // A fraction, an exponent, a leading zero or a value over 255: not read here.
+        if (value > 255 || (c >= ZERO && c <= NINE) || c === 0x2e || c === 0x45 || c === 0x65) return FAILED;
+        if (this.byteCount === this.bytes.length) this.growBytes();
+        this.bytes[this.byteCount++] = value;
+        i = skipSpace(text, i);
+        c = text.charCodeAt(i);
+        if (c === CLOSE_BRACKET) break;
+        if (c !== COMMA) return FAILED;
+        i = skipSpace(text, i + 1);
+      }
+    this.bytesStart[at] = from;
+    this.bytesEnd[at] = this.byteCount;
+    return i + 1;
+  }
+
+  /** A JSON string at `text[i] === '"'` as item `at`'s token: a copy when it has no escape, else JSON.parse of it. */
+  private string(text: string, i: number, at: number): number {
+    if (text.charCodeAt(i) !== QUOTE) return FAILED;
+    const begin = i + 1;
+    let escaped = false;
+    for (i = begin; ; ) {
+      const c = text.charCodeAt(i);
+      if (c === QUOTE) break;
+      if (c === BACKSLASH) {
+        escaped = true;
+        i += 2;
+      } else if (c >= SPACE) i++;
+      else return FAILED; // a raw control character, or the end of the text
+    }
+    if (escaped) {
+      try {
+        this.token[at] = JSON.parse(text.slice(begin - 1, i + 1)) as string;
+      } catch {
+        return FAILED;
+      }
+    } else this.token[at] = copyOf(text, begin, i);
+    return i + 1;
+  }
+
+  private grow(): void {
+    const size = this.logprob.length * 2;
+    for (const column of ["logprob", "nullLogprob", "bytesStart", "bytesEnd"] as const) {
+      const from = this[column];
+      const bigger = numberColumn(size);
+      for (let k = 0; k < from.length; k++) bigger[k] = from[k] as number;
+      this[column] = bigger;
+    }
+    this.token.length = size;
+  }
+
+  private growBytes(): void {
+    const bigger = new Uint8Array(this.bytes.length * 2);
+    bigger.set(this.bytes);
+    this.bytes = bigger;
+  }
+}
+
+/** The item keys after their first letter, with the closing quote, as code units. */
+const TOKEN_REST = codes('oken"');
+const LOGPROB_REST = codes('ogprob"');
+const BYTES_REST = codes('ytes"');
+const TOP_LOGPROBS_REST = codes('op_logprobs"');
