@@ -320,13 +320,13 @@ class InternTable {
         const known = tokens[index] as string;
         if (known.length === end - begin && text.startsWith(known, begin)) return index;
         // Another text for this id (a tokenizer quirk): keep the newer one.
-        const other = tokens.push(copyOf(text, begin, end)) - 1;
+        const other = tokens.push(sharedText(text, begin, end, id)) - 1;
         this.indices[slot] = other;
         return other;
       }
       slot = (slot + 1) & mask;
     }
-    const index = tokens.push(copyOf(text, begin, end)) - 1;
+    const index = tokens.push(sharedText(text, begin, end, id)) - 1;
     ids[slot] = id;
     this.indices[slot] = index;
     if (++this.size * 2 > ids.length) this.rehash();
@@ -379,3 +379,22 @@ function readKey(text: string, i: number): number {
 const LOGPROB_REST = codes('ogprob"');
 const RANK_REST = codes('ank"');
 const DECODED_REST = codes('ecoded_token"');
+
+/**
+ * The last text seen for each token id, across scans: a token's text is the same in body after
+ * body, so results (scoreMany keeps thousands) share one string per token rather than one per
+ * occurrence, and a scan allocates none for tokens seen before. Checked against the text each
+ * time, so a different tokenizer's text for the id simply replaces it. One entry per id (a
+ * vocabulary: ~128k for Llama 3), emptied past `MAX_SHARED` so that odd ids cannot grow it unbounded.
+ */
+const sharedTexts = new Map<number, string>();
+const MAX_SHARED = 1 << 18;
+
+function sharedText(text: string, begin: number, end: number, id: number): string {
+  const known = sharedTexts.get(id);
+  if (known !== undefined && known.length === end - begin && text.startsWith(known, begin)) return known;
+  const fresh = copyOf(text, begin, end);
+  if (sharedTexts.size >= MAX_SHARED) sharedTexts.clear();
+  sharedTexts.set(id, fresh);
+  return fresh;
+}
