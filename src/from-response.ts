@@ -2,9 +2,11 @@ import { ResponseShapeError, UsageError } from "./errors.js";
 import { decodeNdjson } from "./http/ndjson-decoder.js";
 import { decodeSse } from "./http/sse-decoder.js";
 import { DIALECTS, detectDialect, type ParseHints } from "./providers/dialects.js";
+import { OPENAI_CHAT_DIALECT } from "./providers/openai-chat.js";
 import type { Dialect, ParsedSequence } from "./providers/parsed-sequence.js";
+import { readBodyText } from "./providers/read-body-text.js";
 import { throwIfServerError } from "./providers/stream-error.js";
-import { readCompletionText, VLLM_DIALECT } from "./providers/vllm-completions.js";
+import { VLLM_DIALECT } from "./providers/vllm-completions.js";
 import { LogprobResult } from "./result.js";
 
 export interface FromResponseOptions extends ParseHints {
@@ -124,20 +126,23 @@ function fromPayloads(
 }
 
 /**
- * A vLLM completions body with `prompt_logprobs` read by the body scanner (its dicts straight into
- * columns, no object per entry); undefined for any other text, or one the scanner leaves to JSON.parse.
+ * A vLLM completions or chat body with its logprob arrays read by the body scanner (straight into
+ * columns, no object per entry), in one scan before the dialect is known; undefined for any other
+ * text, or one the scanner leaves to JSON.parse.
  */
 function scanPromptLogprobs(text: string, options: FromResponseOptions): ParsedSequence | undefined {
-  if (options.format !== undefined && options.format !== VLLM_DIALECT) return undefined;
-  if (!text.includes('"prompt_logprobs"')) return undefined;
-  const scanned = readCompletionText(text);
+  const format = options.format;
+  if (format !== undefined && format !== VLLM_DIALECT && format !== OPENAI_CHAT_DIALECT) return undefined;
+  if (!text.includes('"prompt_logprobs"') && !text.includes('"top_logprobs"')) return undefined;
+  const scanned = readBodyText(text);
   if (!scanned) return undefined;
   const { envelope } = scanned;
   if (scanned.hot.size === 0) return fromBody(envelope, options);
-  if ((options.format ?? detectDialect(envelope)) !== VLLM_DIALECT || isStreamEvent(envelope))
+  const dialect = format ?? detectDialect(envelope);
+  if ((dialect !== VLLM_DIALECT && dialect !== OPENAI_CHAT_DIALECT) || isStreamEvent(envelope))
     return undefined;
   throwIfServerError(envelope, [], "in the response body");
-  return DIALECTS[VLLM_DIALECT].parse(scanned, options);
+  return DIALECTS[dialect].parse(scanned, options);
 }
 
 function fromBody(body: unknown, options: FromResponseOptions): ParsedSequence {
