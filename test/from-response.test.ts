@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ResponseShapeError, ServerError, UsageError } from "../src/errors.js";
 import { fromResponse } from "../src/from-response.js";
+import { readBodyText } from "../src/providers/read-body-text.js";
 import { fixture, fixtureText, thrown } from "./fixtures/load.js";
+import { benchShapedBody, body, top, utf8 } from "./providers/chat-bodies.js";
 
 describe("fromResponse: bodies", () => {
   it("reads a vLLM completions body from an object or its JSON text alike", () => {
@@ -218,5 +220,67 @@ describe("fromResponse: a vLLM body read by the scanner equals the same body par
   it("the rows are built lazily from the columns, once", () => {
     const r = fromResponse(fixtureText("vllm/seed-prompt-logprobs.json"));
     expect(r.rows).toBe(r.rows);
+  });
+});
+
+describe("fromResponse: a chat body read by the scanner equals the same body parsed", () => {
+  // The text goes through the body scanner (content/refusal and prompt_logprobs straight into
+  // columns); the parsed object through JSON.parse + validation + chatLogprobEntries.
+  const same = (text: string, options = {}, scans = true) => {
+    // The scanner reads it (or, where said, declines it and JSON.parse does).
+    expect(readBodyText(text)?.hot.has("choices.0.logprobs.content") ?? false).toBe(scans);
+    const scanned = fromResponse(text, options);
+    const parsed = fromResponse(JSON.parse(text), options);
+    expect(scanned.rows).toStrictEqual(parsed.rows);
+    expect(scanned.tokens.objects()).toStrictEqual(parsed.tokens.objects());
+    expect(scanned.alternatives.objects()).toStrictEqual(parsed.alternatives.objects());
+    expect(scanned.summary).toStrictEqual(parsed.summary);
+    expect(scanned.text).toBe(parsed.text);
+    expect(scanned.dialect).toBe("openai-chat");
+    return scanned;
+  };
+
+  it.each([
+    ["openai/chat-logprobs.json", {}],
+    ["vllm/chat-eos-placeholder.json", {}],
+    ["vllm/chat-n2.json", { choice: 1 }],
+    ["vllm/chat-prompt-logprobs.json", {}],
+    ["vllm/chat-prompt-logprobs.json", { promptTokenIds: [1, 2, 3] }],
+  ])("%s %j", (path, options) => {
+    for (const text of [fixtureText(path), JSON.stringify(fixture(path), null, 2)]) {
+      expect(same(text, options).rows.length).toBeGreaterThan(1);
+    }
+  });
+
+  it("the bench-shaped body (top-20, ties, censored, -9999), compact and with format given", () => {
+    const text = JSON.stringify(benchShapedBody(400, 11));
+    expect(same(text).rows).toHaveLength(400);
+    same(text, { format: "openai-chat" });
+  });
+
+  it("repeats, null logprobs, bytes null and [], placeholders, and a refusal after the content", () => {
+    const content = [
+      {
+        ...top("a", -0.5, utf8("a")),
+        top_logprobs: [top("a", -0.5, utf8("a")), top("a", -0.5, utf8("a")), top("b", null)],
+      },
+      { ...top("", null, []), top_logprobs: [] },
+      {
+        ...top("token_id:12", -1, utf8("token_id:12")),
+        top_logprobs: [top("token_id:12", -1), top("token_id:7", -2)],
+      },
+      { ...top("c", -0, null), top_logprobs: [top("c", -0.0, []), top("c", -1, null)] },
+      { ...top("d", -9999) },
+    ];
+    const refusal = [{ ...top("No", -0.1, utf8("No")), top_logprobs: [top("No", -0.1, utf8("No"))] }];
+    const r = same(JSON.stringify(body({ content, refusal })));
+    expect(r.rows).toHaveLength(6);
+    // vLLM's shape (no refusal key): a sampled-first list is not a true top-k.
+    same(JSON.stringify(body({ content }, [5, 6, 12, 8, 9])));
+  });
+
+  it("a body the scanner declines (an unknown key in an entry) parses the same through JSON.parse", () => {
+    const text = JSON.stringify(body({ content: [{ ...top("a", -1), extra: 1 }], refusal: null }));
+    expect(same(text, {}, false).rows[0]?.token).toBe("a");
   });
 });
