@@ -49,7 +49,8 @@ export function chatLogprobEntries(list: readonly ChatTokenLogprob[] | null | un
   const out = {
     length: n,
     start: numberColumn(n + 1),
-    token: new Array<string>(items),
+    // Appended in order, not sized: V8 makes `new Array(n)` of 100,000 or more a slow dictionary.
+    token: [] as string[],
     logprob: numberColumn(items),
     nullLogprob: numberColumn(items),
     bytesStart: numberColumn(items),

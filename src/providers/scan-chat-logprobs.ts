@@ -5,13 +5,16 @@ import { codes, copyOf, FAILED, follows, lastNumber, readNumber, skipSpace } fro
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
+const DOT = 0x2e;
 const ZERO = 0x30;
 const NINE = 0x39;
 const COLON = 0x3a;
+const UPPER_E = 0x45;
 const OPEN_BRACKET = 0x5b;
 const BACKSLASH = 0x5c;
 const CLOSE_BRACKET = 0x5d;
 const LOWER_B = 0x62;
+const LOWER_E = 0x65;
 const LOWER_L = 0x6c;
 const LOWER_N = 0x6e;
 const LOWER_T = 0x74;
@@ -49,40 +52,40 @@ export const chatLogprobsReader = (
 class ChatLogprobsScan {
   private start: number[] = [];
   private items = 0;
-  private token: string[];
+  /** Pushed, not sized: V8 makes `new Array(n)` of 100,000 or more a slow dictionary. */
+  private token: string[] = [];
   private logprob: NumberArray;
-  private nullLogprob: NumberArray;
-  private bytesStart: NumberArray;
-  private bytesEnd: NumberArray;
+  private nullLogprob: IntArray;
+  private bytesStart: IntArray;
+  private bytesEnd: IntArray;
   private bytes: Uint8Array;
   private byteCount = 0;
 
   /**
-   * Room for as many items as `length` characters of a compact body hold (an OpenAI item with its
-   * bytes takes 45 or more), and bytes for them; a short body gets short plain arrays.
+   * Room for as many items as `length` characters of a compact body usually hold (an OpenAI item
+   * with its bytes takes 60 or more; fewer grow the columns), and bytes for them; a short body gets
+   * short plain arrays.
    */
   constructor(length: number) {
-    const capacity = Math.max(16, Math.ceil(length / 40));
-    this.token = new Array<string>(capacity);
+    const capacity = Math.max(16, Math.ceil(length / 56));
     this.logprob = numberColumn(capacity);
-    this.nullLogprob = numberColumn(capacity);
-    this.bytesStart = numberColumn(capacity);
-    this.bytesEnd = numberColumn(capacity);
-    this.bytes = new Uint8Array(Math.max(64, capacity * 4));
+    this.nullLogprob = intColumn(capacity);
+    this.bytesStart = intColumn(capacity);
+    this.bytesEnd = intColumn(capacity);
+    this.bytes = new Uint8Array(Math.max(64, capacity * 6));
   }
 
   entries(): ChatLogprobEntries {
     const n = this.items;
     this.start.push(n);
-    this.token.length = n;
     return {
       length: this.start.length - 1,
       start: this.start,
       token: this.token,
       logprob: fitted(this.logprob, n),
-      nullLogprob: fitted(this.nullLogprob, n),
-      bytesStart: fitted(this.bytesStart, n),
-      bytesEnd: fitted(this.bytesEnd, n),
+      nullLogprob: fittedInts(this.nullLogprob, n),
+      bytesStart: fittedInts(this.bytesStart, n),
+      bytesEnd: fittedInts(this.bytesEnd, n),
       bytes: this.bytes.slice(0, this.byteCount),
     };
   }
@@ -112,6 +115,7 @@ class ChatLogprobsScan {
   private item(text: string, i: number, position: boolean): number {
     if (this.items === this.logprob.length) this.grow();
     const at = this.items++;
+    this.token.push("");
     let seen = 0;
     this.nullLogprob[at] = 0;
     this.bytesStart[at] = -1;
@@ -196,9 +200,9 @@ class ChatLogprobsScan {
     if (text.charCodeAt(i) !== OPEN_BRACKET) return FAILED;
     const from = this.byteCount;
     i = skipSpace(text, i + 1);
-    if (text.charCodeAt(i) !== CLOSE_BRACKET)
+    let c = text.charCodeAt(i);
+    if (c !== CLOSE_BRACKET)
       for (;;) {
-        let c = text.charCodeAt(i);
         if (c < ZERO || c > NINE) return FAILED;
         let value = c - ZERO;
         c = text.charCodeAt(++i);
@@ -208,14 +212,27 @@ class ChatLogprobsScan {
             c = text.charCodeAt(++i);
           }
         // A fraction, an exponent, a leading zero or a value over 255: not read here.
-        if (value > 255 || (c >= ZERO && c <= NINE) || c === 0x2e || c === 0x45 || c === 0x65) return FAILED;
+        if (value > 255 || (c >= ZERO && c <= NINE) || c === DOT || c === UPPER_E || c === LOWER_E)
+          return FAILED;
         if (this.byteCount === this.bytes.length) this.growBytes();
         this.bytes[this.byteCount++] = value;
-        i = skipSpace(text, i);
-        c = text.charCodeAt(i);
+        // Compact text first: a comma or the bracket right after the digits.
+        if (c === COMMA) {
+          c = text.charCodeAt(++i);
+          if (c <= SPACE) {
+            i = skipSpace(text, i);
+            c = text.charCodeAt(i);
+          }
+          continue;
+        }
+        if (c <= SPACE) {
+          i = skipSpace(text, i);
+          c = text.charCodeAt(i);
+        }
         if (c === CLOSE_BRACKET) break;
         if (c !== COMMA) return FAILED;
         i = skipSpace(text, i + 1);
+        c = text.charCodeAt(i);
       }
     this.bytesStart[at] = from;
     this.bytesEnd[at] = this.byteCount;
@@ -248,13 +265,15 @@ class ChatLogprobsScan {
 
   private grow(): void {
     const size = this.logprob.length * 2;
-    for (const column of ["logprob", "nullLogprob", "bytesStart", "bytesEnd"] as const) {
+    const logprob = numberColumn(size);
+    for (let k = 0; k < this.items; k++) logprob[k] = this.logprob[k] as number;
+    this.logprob = logprob;
+    for (const column of ["nullLogprob", "bytesStart", "bytesEnd"] as const) {
       const from = this[column];
-      const bigger = numberColumn(size);
-      for (let k = 0; k < from.length; k++) bigger[k] = from[k] as number;
+      const bigger = intColumn(size);
+      for (let k = 0; k < this.items; k++) bigger[k] = from[k] as number;
       this[column] = bigger;
     }
-    this.token.length = size;
   }
 
   private growBytes(): void {
@@ -262,6 +281,20 @@ class ChatLogprobsScan {
     bigger.set(this.bytes);
     this.bytes = bigger;
   }
+}
+
+/** Small integers: an Int32Array, or for a short body a plain array (cheaper than its own backing store). */
+type IntArray = Int32Array | number[];
+
+function intColumn(length: number): IntArray {
+  return length > 512 ? new Int32Array(length) : new Array<number>(length).fill(0);
+}
+
+function fittedInts(column: IntArray, n: number): IntArray {
+  if (column.length === n) return column;
+  if (column instanceof Int32Array) return column.subarray(0, n);
+  column.length = n;
+  return column;
 }
 
 /** The item keys after their first letter, with the closing quote, as code units. */
