@@ -163,9 +163,11 @@ function topTwo(row: TopKRow): { count: number; first: number; second: number } 
  * marginBits(row) // 1 when p_top1 = 0.5 and p_top2 = 0.25
  */
 export function marginBits(row: TopKRow): number | null {
-  const top = topTwo(row);
-  if (top.count < 2) return null;
-  return (top.first - top.second) / Math.LN2;
+  return marginOf(topTwo(row));
+}
+
+function marginOf(top: { count: number; first: number; second: number }): number | null {
+  return top.count < 2 ? null : (top.first - top.second) / Math.LN2;
 }
 
 /**
@@ -176,10 +178,25 @@ export function marginBits(row: TopKRow): number | null {
  * probRatioToTop1(row) // 0.25 when p = 0.1 and p_top1 = 0.4
  */
 export function probRatioToTop1(row: TopKRow): number | null {
+  return ratioOf(row, topTwo(row));
+}
+
+function ratioOf(row: TopKRow, top: { count: number; first: number }): number | null {
   if (row.logprob === null) return null;
   if (row.rank === 1 && !row.rankCensored) return 1;
-  const top = topTwo(row);
   if (top.count === 0) return null;
   // A top-1 below the actual token would be inconsistent data; the actual token is then the top.
   return Math.exp(row.logprob - Math.max(row.logprob, top.first));
+}
+
+/**
+ * `marginBits` and `probRatioToTop1` of one row from a single pass over its alternatives (the
+ * tokens table computes both for every position).
+ *
+ * @example
+ * const { margin, ratio } = topMetrics(row);
+ */
+export function topMetrics(row: TopKRow): { margin: number | null; ratio: number | null } {
+  const top = topTwo(row);
+  return { margin: marginOf(top), ratio: ratioOf(row, top) };
 }

@@ -1,6 +1,6 @@
 import * as aq from "arquero";
 import { cumulativeLogprob } from "../core/corpus.js";
-import { entropyBounds, marginBits, probRatioToTop1 } from "../core/entropy.js";
+import { entropyBounds, topMetrics } from "../core/entropy.js";
 import { DEFAULT_GLTR_THRESHOLDS, gltrBucketLabels } from "../core/gltr.js";
 import { type AlternativeColumns, nullable, TokenColumns } from "../core/token-columns.js";
 import type { Alternative, TokenLogprob } from "../core/token-logprob.js";
@@ -113,8 +113,9 @@ function tokenColumns(
     columns.char_end[i] = row.charEnd;
     const bounds = entropyBounds(metrics, entropy);
     columns.gltr_bucket[i] = buckets[i] as string;
-    columns.p_over_top1[i] = probRatioToTop1(metrics);
-    columns.margin_bits[i] = marginBits(metrics);
+    const top = topMetrics(metrics);
+    columns.p_over_top1[i] = top.ratio;
+    columns.margin_bits[i] = top.margin;
     columns.entropy_topk_bits[i] = bounds ? bounds.topKBits : null;
     columns.entropy_lower_bits[i] = bounds ? bounds.lowerBits : null;
     columns.entropy_upper_bits[i] = bounds ? bounds.upperBits : null;

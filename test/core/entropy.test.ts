@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { entropyBounds, marginBits, probRatioToTop1 } from "../../src/core/entropy.js";
+import { entropyBounds, marginBits, probRatioToTop1, topMetrics } from "../../src/core/entropy.js";
 import { summarize } from "../../src/core/summary.js";
 import { inRankedTop, type TopKRow, topKMass } from "../../src/core/top-k-mass.js";
 import { tokenRow } from "../fixtures/rows.js";
@@ -86,6 +86,16 @@ describe("marginBits and probRatioToTop1", () => {
     expect(probRatioToTop1(truncate([0.6, 0.4], 1, 1, "unlisted").row)).toBeCloseTo(0.4 / 0.6, 12);
     expect(probRatioToTop1({ ...row, logprob: null })).toBeNull();
     expect(probRatioToTop1(tokenRow({ rank: 3 }))).toBeNull();
+  });
+  it("topMetrics gives both from one pass, the same values", () => {
+    const rows = [
+      row,
+      truncate([0.6, 0.4], 1, 0, "appended").row,
+      truncate([0.6, 0.4], 1, 1, "unlisted").row,
+      { ...row, logprob: null },
+      tokenRow({ rank: 3 }),
+    ];
+    for (const r of rows) expect(topMetrics(r)).toEqual({ margin: marginBits(r), ratio: probRatioToTop1(r) });
   });
 });
 
