@@ -1,6 +1,6 @@
 import { AlternativeColumnsBuilder, type PositionRow, TokenColumns } from "../core/token-columns.js";
 import { cleanLogprob, LOGPROB_SENTINEL } from "../core/token-logprob.js";
-import { type ChatLogprobEntries, itemBytes, sameItemBytes } from "./chat-logprob-entries.js";
+import { type ChatLogprobEntries, itemBytes, itemToken, sameItemBytes } from "./chat-logprob-entries.js";
 import { isSpecialTokenText, tokenIdFromPlaceholder } from "./token-text.js";
 import { unlistedCannotOutrank } from "./vllm-completions.js";
 
@@ -25,7 +25,7 @@ export function chatColumns(
   trueTopK: boolean,
 ): TokenColumns {
   const count = entries.length;
-  const { start, token } = entries;
+  const { start, text, texts } = entries;
   const builder = new AlternativeColumnsBuilder((start[count] as number) - count);
   // vLLM's `token_ids` (return_token_ids) are the exact ids of the same tokens, in order.
   const ids = tokenIds && tokenIds.length === count ? tokenIds : null;
@@ -40,7 +40,7 @@ export function chatColumns(
       const at = order[r] as number;
       builder.push(
         listedId[at] as number,
-        token[first + (wireAt[at] as number)] as string,
+        texts[text[first + (wireAt[at] as number)] as number] as string,
         listedLogprob[at] as number,
         listedRank[at] as number,
       );
@@ -77,7 +77,7 @@ function readPosition(
   const self = entries.start[p] as number;
   const first = self + 1;
   const wireCount = (entries.start[p + 1] as number) - first;
-  const token = entries.token[self] as string;
+  const token = itemToken(entries, self);
   const placeholderId = placeholderIdOf(token);
   const tokenId = knownId ?? placeholderId;
   // With return_tokens_as_token_ids, `bytes` are those of the "token_id:N" text, not of the token.
@@ -158,7 +158,7 @@ function placeholderIdOf(token: string): number | null {
  */
 function dedupe(entries: ChatLogprobEntries, first: number, count: number): number {
   if (count > wireAt.length) grow(count);
-  const { token, logprob } = entries;
+  const { text, texts, logprob } = entries;
   let n = 0;
   // A text alternative can only repeat one of the same logprob: below the lowest listed so far (the
   // usual case, the list being sorted) or the first unknown one, it is new without comparing.
@@ -166,7 +166,7 @@ function dedupe(entries: ChatLogprobEntries, first: number, count: number): numb
   let unknownListed = false;
   for (let w = 0; w < count; w++) {
     const item = first + w;
-    const id = placeholderIdOf(token[item] as string);
+    const id = placeholderIdOf(texts[text[item] as number] as string);
     const wire = logprob[item] as number;
     const jsonLogprob = asJsonNumber(wire);
     const unknown = Number.isNaN(jsonLogprob);
@@ -194,7 +194,7 @@ function isRepeat(
   id: number | null,
   jsonLogprob: number,
 ): boolean {
-  const { token, bytesStart } = entries;
+  const { text, texts, bytesStart } = entries;
   for (let i = 0; i < n; i++) {
     const seenId = listedId[i] as number;
     if (id !== null || !Number.isNaN(seenId)) {
@@ -204,7 +204,7 @@ function isRepeat(
     const seenLogprob = listedJsonLogprob[i] as number;
     if (seenLogprob !== jsonLogprob && !(Number.isNaN(seenLogprob) && Number.isNaN(jsonLogprob))) continue;
     const seen = first + (wireAt[i] as number);
-    if (token[seen] !== token[item]) continue;
+    if (texts[text[seen] as number] !== texts[text[item] as number]) continue;
     const seenNull = (bytesStart[seen] as number) < 0;
     const itemNull = (bytesStart[item] as number) < 0;
     if (seenNull || itemNull ? seenNull === itemNull : sameItemBytes(entries, seen, item)) return true;
@@ -284,11 +284,11 @@ function findSampled(
   self: number,
   id: number | null,
 ): number {
-  const { token, logprob, nullLogprob, bytesStart } = entries;
+  const { text, texts, logprob, nullLogprob, bytesStart } = entries;
   let found = -1;
   let count = 0;
   let sameLogprob = -1;
-  const entryToken = token[self] as string;
+  const entryToken = texts[text[self] as number] as string;
   const entryHasBytes = (bytesStart[self] as number) >= 0;
   const entryNull = nullLogprob[self] === 1;
   const entryLogprob = logprob[self] as number;
@@ -298,7 +298,7 @@ function findSampled(
     const matches =
       id !== null && !Number.isNaN(listed)
         ? listed === id
-        : token[item] === entryToken &&
+        : texts[text[item] as number] === entryToken &&
           (!entryHasBytes || (bytesStart[item] as number) < 0 || sameItemBytes(entries, item, self));
     if (!matches) continue;
     count++;

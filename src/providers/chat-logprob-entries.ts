@@ -14,8 +14,13 @@ export interface ChatLogprobEntries {
   length: number;
   /** The item of each position, plus the end. */
   start: ArrayLike<number>;
-  /** Each item's `token`. */
-  token: string[];
+  /**
+   * Each item's `token` as an index into `texts` (`itemToken`): a body's tokens are few distinct
+   * texts, and stores of strings into a large array cost more than the rest of an item.
+   */
+  text: ArrayLike<number>;
+  /** The token texts (the same text may be there more than once). */
+  texts: string[];
   /** Each item's `logprob` as sent (NaN/±Infinity from a tolerant parse kept); NaN for null. */
   logprob: ArrayLike<number>;
   /** 1 where the item's `logprob` is null. */
@@ -32,7 +37,7 @@ export interface ChatLogprobEntries {
  * The entries of a validated `logprobs.content` (or `refusal`) array; none for null or absent.
  *
  * @example
- * chatLogprobEntries([{ token: "Hi", logprob: -0.3, bytes: [72, 105], top_logprobs: [] }]).token // ["Hi"]
+ * itemToken(chatLogprobEntries([{ token: "Hi", logprob: -0.3, bytes: [72, 105], top_logprobs: [] }]), 0) // "Hi"
  */
 export function chatLogprobEntries(list: readonly ChatTokenLogprob[] | null | undefined): ChatLogprobEntries {
   const positions = list ?? [];
@@ -49,8 +54,9 @@ export function chatLogprobEntries(list: readonly ChatTokenLogprob[] | null | un
   const out = {
     length: n,
     start: numberColumn(n + 1),
+    text: numberColumn(items),
     // Appended in order, not sized: V8 makes `new Array(n)` of 100,000 or more a slow dictionary.
-    token: [] as string[],
+    texts: [] as string[],
     logprob: numberColumn(items),
     nullLogprob: numberColumn(items),
     bytesStart: numberColumn(items),
@@ -60,7 +66,8 @@ export function chatLogprobEntries(list: readonly ChatTokenLogprob[] | null | un
   let item = 0;
   let byte = 0;
   const put = (wire: ChatTopLogprob) => {
-    out.token[item] = wire.token;
+    out.text[item] = item;
+    out.texts.push(wire.token);
     out.logprob[item] = wire.logprob ?? Number.NaN;
     out.nullLogprob[item] = wire.logprob === null ? 1 : 0;
     const bytes = wire.bytes;
@@ -111,7 +118,8 @@ export function joinChatLogprobEntries(a: ChatLogprobEntries, b: ChatLogprobEntr
   return {
     length: a.length + b.length,
     start,
-    token: [...a.token.slice(0, aItems), ...b.token.slice(0, bItems)],
+    text: joined(a.text, b.text, a.texts.length),
+    texts: [...a.texts, ...b.texts],
     logprob: joined(a.logprob, b.logprob, 0),
     nullLogprob: joined(a.nullLogprob, b.nullLogprob, 0),
     bytesStart: joined(a.bytesStart, b.bytesStart, a.bytes.length),
@@ -145,4 +153,14 @@ export function sameItemBytes(entries: ChatLogprobEntries, a: number, b: number)
   if (length !== (bytesEnd[b] as number) - bBegin) return false;
   for (let k = 0; k < length; k++) if (bytes[aBegin + k] !== bytes[bBegin + k]) return false;
   return true;
+}
+
+/**
+ * Item `at`'s token.
+ *
+ * @example
+ * itemToken(entries, entries.start[0]) // "Hi"
+ */
+export function itemToken(entries: ChatLogprobEntries, at: number): string {
+  return entries.texts[entries.text[at] as number] as string;
 }

@@ -1,6 +1,7 @@
 import { fitted, type NumberArray, numberColumn } from "../core/token-columns.js";
 import type { ChatLogprobEntries } from "./chat-logprob-entries.js";
-import { codes, copyOf, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";
+import { codes, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";
+import { TEXT_HASH_SEED, TextInternTable, textHashStep } from "./text-intern-table.js";
 
 const SPACE = 0x20;
 const QUOTE = 0x22;
@@ -37,7 +38,7 @@ const TOP_LOGPROBS = 8;
  *
  * @example
  * const text = '[{"token":"Hi","logprob":-0.3,"bytes":[72,105],"top_logprobs":[]}]';
- * chatLogprobsReader(text, 0)?.value.token // ["Hi"]
+ * chatLogprobsReader(text, 0)?.value.texts // ["Hi"]
  */
 export const chatLogprobsReader = (
   text: string,
@@ -52,14 +53,15 @@ export const chatLogprobsReader = (
 class ChatLogprobsScan {
   private start: number[] = [];
   private items = 0;
-  /** Pushed, not sized: V8 makes `new Array(n)` of 100,000 or more a slow dictionary. */
-  private token: string[] = [];
+  /** Each item's token as an index into the intern table's texts. */
+  private text: IntArray;
   private logprob: NumberArray;
   private nullLogprob: IntArray;
   private bytesStart: IntArray;
   private bytesEnd: IntArray;
   private bytes: Uint8Array;
   private byteCount = 0;
+  private readonly interned = new TextInternTable();
 
   /**
    * Room for as many items as `length` characters of a compact body usually hold (an OpenAI item
@@ -68,6 +70,7 @@ class ChatLogprobsScan {
    */
   constructor(length: number) {
     const capacity = Math.max(16, Math.ceil(length / 56));
+    this.text = intColumn(capacity);
     this.logprob = numberColumn(capacity);
     this.nullLogprob = intColumn(capacity);
     this.bytesStart = intColumn(capacity);
@@ -81,7 +84,8 @@ class ChatLogprobsScan {
     return {
       length: this.start.length - 1,
       start: this.start,
-      token: this.token,
+      text: fittedInts(this.text, n),
+      texts: this.interned.texts,
       logprob: fitted(this.logprob, n),
       nullLogprob: fittedInts(this.nullLogprob, n),
       bytesStart: fittedInts(this.bytesStart, n),
@@ -115,7 +119,6 @@ class ChatLogprobsScan {
   private item(text: string, i: number, position: boolean): number {
     if (this.items === this.logprob.length) this.grow();
     const at = this.items++;
-    this.token.push("");
     let seen = 0;
     this.nullLogprob[at] = 0;
     this.bytesStart[at] = -1;
@@ -239,27 +242,33 @@ class ChatLogprobsScan {
     return i + 1;
   }
 
-  /** A JSON string at `text[i] === '"'` as item `at`'s token: a copy when it has no escape, else JSON.parse of it. */
+  /**
+   * A JSON string at `text[i] === '"'` as item `at`'s token: one kept string per text when it has no
+   * escape (hashed while it is read), else JSON.parse of it.
+   */
   private string(text: string, i: number, at: number): number {
     if (text.charCodeAt(i) !== QUOTE) return FAILED;
     const begin = i + 1;
     let escaped = false;
+    let hash = TEXT_HASH_SEED;
     for (i = begin; ; ) {
       const c = text.charCodeAt(i);
       if (c === QUOTE) break;
       if (c === BACKSLASH) {
         escaped = true;
         i += 2;
-      } else if (c >= SPACE) i++;
-      else return FAILED; // a raw control character, or the end of the text
+      } else if (c >= SPACE) {
+        hash = textHashStep(hash, c);
+        i++;
+      } else return FAILED; // a raw control character, or the end of the text
     }
     if (escaped) {
       try {
-        this.token[at] = JSON.parse(text.slice(begin - 1, i + 1)) as string;
+        this.text[at] = this.interned.add(JSON.parse(text.slice(begin - 1, i + 1)) as string);
       } catch {
         return FAILED;
       }
-    } else this.token[at] = copyOf(text, begin, i);
+    } else this.text[at] = this.interned.get(text, begin, i, hash);
     return i + 1;
   }
 
@@ -268,7 +277,7 @@ class ChatLogprobsScan {
     const logprob = numberColumn(size);
     for (let k = 0; k < this.items; k++) logprob[k] = this.logprob[k] as number;
     this.logprob = logprob;
-    for (const column of ["nullLogprob", "bytesStart", "bytesEnd"] as const) {
+    for (const column of ["text", "nullLogprob", "bytesStart", "bytesEnd"] as const) {
       const from = this[column];
       const bigger = intColumn(size);
       for (let k = 0; k < this.items; k++) bigger[k] = from[k] as number;

@@ -4,6 +4,7 @@ import {
   type ChatLogprobEntries,
   chatLogprobEntries,
   itemBytes,
+  itemToken,
 } from "../../src/providers/chat-logprob-entries.js";
 import type { ChatTokenLogprob } from "../../src/providers/openai-chat-schema.js";
 import { numberText } from "./scan-reference.js";
@@ -38,10 +39,11 @@ export function chatEntriesDifference(got: unknown, want: ChatLogprobEntries): s
     if (a.length !== b.length) return `${column}.length ${a.length} ≠ ${b.length}`;
     for (let i = 0; i < b.length; i++) if (!Object.is(a[i], b[i])) return `${column}[${i}] ${a[i]} ≠ ${b[i]}`;
   }
-  if (entries.token.length !== want.token.length) return "token.length differs";
-  for (let i = 0; i < want.token.length; i++) {
-    if (entries.token[i] !== want.token[i])
-      return `token[${i}] ${JSON.stringify(entries.token[i])} ≠ ${JSON.stringify(want.token[i])}`;
+  if (entries.text.length !== want.text.length) return "text.length differs";
+  for (let i = 0; i < want.text.length; i++) {
+    const token = itemToken(entries, i);
+    if (token !== itemToken(want, i))
+      return `token ${i} ${JSON.stringify(token)} ≠ ${JSON.stringify(itemToken(want, i))}`;
     const a = itemBytes(entries, i);
     const b = itemBytes(want, i);
     if ((a === null) !== (b === null) || (a && b && a.join() !== b.join()))

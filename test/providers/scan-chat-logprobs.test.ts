@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { itemToken } from "../../src/providers/chat-logprob-entries.js";
 import { chatLogprobsReader } from "../../src/providers/scan-chat-logprobs.js";
 import { fixture } from "../fixtures/load.js";
 import { FUZZ_TIMEOUT_MS, fuzzParameters } from "../fuzz/fuzz-settings.js";
@@ -64,11 +65,19 @@ describe("chatLogprobsReader reads what JSON.parse and chatLogprobEntries give",
     readsAsReference(text);
   });
 
+  it("keeps each token text once (the same index for the same text)", () => {
+    const value = readsAsReference(
+      '[{"token":"a","logprob":-1,"top_logprobs":[{"token":"a","logprob":-1},{"token":"b","logprob":-2}]},{"token":"b","logprob":-1}]',
+    );
+    expect(Array.from(value?.text ?? [])).toEqual([0, 0, 1, 1]);
+    expect(value?.texts).toEqual(["a", "b"]);
+  });
+
   it("keeps an entry's item before its alternatives whatever the key order", () => {
     const value = readsAsReference(
       entry('"top_logprobs":[{"token":"b","logprob":-2,"bytes":[98]}],"token":"a","logprob":-1,"bytes":[97]'),
     );
-    expect(value?.token).toEqual(["a", "b"]);
+    expect([0, 1].map((at) => value && itemToken(value, at))).toEqual(["a", "b"]);
     expect(Array.from(value?.start ?? [])).toEqual([0, 2]);
   });
 
@@ -93,7 +102,7 @@ describe("chatLogprobsReader reads what JSON.parse and chatLogprobEntries give",
     const text = '{"content":[{"token":"a","logprob":-1}],"refusal":null}';
     const read = chatLogprobsReader(text, text.indexOf("["));
     expect(read?.end).toBe(text.indexOf("]") + 1);
-    expect(read?.value.token).toEqual(["a"]);
+    expect(read && itemToken(read.value, 0)).toBe("a");
   });
 
   it("reads the recorded fixtures' content arrays", () => {
