@@ -27,6 +27,6 @@ describe("NullableColumn and BooleanColumn in arquero", () => {
       1,
     );
     expect(t.orderby(aq.desc("logprob")).array("logprob")).toEqual([-0.5, -2, null]);
-    expect(aq.fromArrow(t.toArrow()).objects()).toEqual(t.objects());
+    expect(aq.fromArrow(t.toArrowIPC()).objects()).toEqual(t.objects());
   });
 });
