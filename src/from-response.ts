@@ -133,12 +133,15 @@ function fromPayloads(
 function scanPromptLogprobs(text: string, options: FromResponseOptions): ParsedSequence | undefined {
   const format = options.format;
   if (format !== undefined && format !== VLLM_DIALECT && format !== OPENAI_CHAT_DIALECT) return undefined;
-  // Only bodies with a "prompt_logprobs" or "top_logprobs" key, found in one pass that stops at the
-  // first (near the start of both dialects' bodies; two includes would read a chat body whole).
+  // Only bodies with a "prompt_logprobs" key, or "top_logprobs" and "content" (chat; a legacy
+  // completions body has top_logprobs alone and nothing to scan), found in one pass that stops at
+  // the first (near the start of both dialects' bodies; includes would read a chat body whole).
   let key = text.indexOf('_logprobs"');
   while (key >= 0 && !text.startsWith('"top', key - 4) && !text.startsWith('"prompt', key - 7))
     key = text.indexOf('_logprobs"', key + 1);
   if (key < 0) return undefined;
+  if (text.startsWith('"top', key - 4) && !text.includes('"content"') && !text.includes('"prompt_logprobs"'))
+    return undefined;
   const scanned = readBodyText(text);
   if (!scanned) return undefined;
   const { envelope } = scanned;
