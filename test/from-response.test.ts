@@ -243,6 +243,7 @@ describe("fromResponse: a chat body read by the scanner equals the same body par
   it.each([
     ["openai/chat-logprobs.json", {}],
     ["vllm/chat-eos-placeholder.json", {}],
+    ["vllm/chat-n2.json", {}],
     ["vllm/chat-n2.json", { choice: 1 }],
     ["vllm/chat-prompt-logprobs.json", {}],
     ["vllm/chat-prompt-logprobs.json", { promptTokenIds: [1, 2, 3] }],
