@@ -41,5 +41,7 @@ export function tokenIdFromKey(key: string): number | null {
  * isSpecialTokenText("<|begin_of_text|>") // true
  */
 export function isSpecialTokenText(token: string): boolean {
-  return SPECIAL.test(token);
+  // Every such name starts with "<" or "["; most tokens are settled without the regex.
+  const first = token.charCodeAt(0);
+  return (first === 60 || first === 91) && SPECIAL.test(token);
 }

@@ -196,6 +196,16 @@ describe("tokenizeText answers", () => {
     expect(t?.spans?.joined).toBeNull(); // no token splits a character
   });
 
+  it("takes what the schema takes: extra keys, null pieces, -0", async () => {
+    const t = await tokenizeText(
+      endpointAnswering({ ...good, tokens: [-0, 791, 8415], extra: 1 }),
+      "The cat",
+    );
+    expect(t?.ids).toEqual([0, 791, 8415]);
+    const bare = await tokenizeText(endpointAnswering({ ...good, token_strs: null }), "The cat");
+    expect(bare?.spans).toBeNull();
+  });
+
   it("refuses a malformed answer with the path that is wrong", async () => {
     const cases: [unknown, string][] = [
       [{ ...good, tokens: [128000, "791", 8415] }, "tokens.1"],
@@ -203,6 +213,9 @@ describe("tokenizeText answers", () => {
       [{ ...good, token_strs: ["<|begin_of_text|>", 7, "Ġcat"] }, "token_strs.1"],
       [{ ...good, count: undefined }, "count"],
       [{ ...good, tokens: null }, "tokens"],
+      [{ ...good, count: 2 ** 53 }, "count"],
+      [{ ...good, max_model_len: null }, "max_model_len"],
+      [{ ...good, tokens: [128000, 1e300, 8415] }, "tokens.1"],
     ];
     for (const [body, path] of cases) {
       const error = await tokenizeText(endpointAnswering(body), "The cat").catch((e) => e);

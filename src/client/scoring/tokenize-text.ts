@@ -1,6 +1,6 @@
 import { HttpStatusError } from "../../errors.js";
-import { type HotField, validate, validateFast } from "../../providers/validate.js";
-import { tokenizeResponseSchema } from "../../providers/vllm-schema.js";
+import { validate } from "../../providers/validate.js";
+import { type TokenizeResponse, tokenizeResponseSchema } from "../../providers/vllm-schema.js";
 import { type TokenBytes, tokenBytesFromPieces } from "./piece-bytes.js";
 import type { ScoringEndpoint } from "./scoring-endpoint.js";
 
@@ -47,13 +47,7 @@ export async function tokenizeText(
     throw error;
   }
   endpoint.tokenizer.available = true;
-  // zod copies arrays element by element: long ones are checked by hand, short ones (most texts)
-  // cost zod less than the hand check's bookkeeping.
-  const long = (body as { tokens?: unknown[] } | null)?.tokens?.length ?? 0;
-  const answer =
-    long > 256
-      ? validateFast(tokenizeResponseSchema, body, "vllm-tokenize", TOKENIZE_HOT)
-      : validate(tokenizeResponseSchema, body, "vllm-tokenize");
+  const answer = acceptsTokenizeAnswer(body) ? body : validate(tokenizeResponseSchema, body, "vllm-tokenize");
   const pieces = answer.token_strs;
   return {
     ids: answer.tokens,
@@ -63,13 +57,21 @@ export async function tokenizeText(
 }
 
 /**
- * The two arrays of a `/tokenize` answer, checked by hand: zod would copy them element by element
- * for every text scored. Anything these refuse goes to the schema, which reports it.
+ * A `/tokenize` answer checked by hand against `tokenizeResponseSchema` (zod would copy both arrays
+ * element by element, for every text scored): true only for what the schema accepts; anything else
+ * goes to the schema, which reports it.
  */
-const TOKENIZE_HOT: readonly HotField[] = [
-  { path: ["tokens"], accepts: (value) => Array.isArray(value) && value.every(Number.isSafeInteger) },
-  {
-    path: ["token_strs"],
-    accepts: (value) => Array.isArray(value) && value.every((piece) => typeof piece === "string"),
-  },
-];
+function acceptsTokenizeAnswer(body: unknown): body is TokenizeResponse {
+  if (typeof body !== "object" || body === null || Object.getPrototypeOf(body) !== Object.prototype)
+    return false;
+  const { count, max_model_len, tokens, token_strs } = body as Record<string, unknown>;
+  return (
+    Number.isSafeInteger(count) &&
+    (max_model_len === undefined || Number.isSafeInteger(max_model_len)) &&
+    Array.isArray(tokens) &&
+    tokens.every(Number.isSafeInteger) &&
+    (token_strs === undefined ||
+      token_strs === null ||
+      (Array.isArray(token_strs) && token_strs.every((piece) => typeof piece === "string")))
+  );
+}
