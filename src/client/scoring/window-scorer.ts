@@ -82,6 +82,17 @@ export async function scoreWindows(
       ? [await send(windows[0])]
       : valuesOrThrow(await boundedMap(windows, WINDOW_CONCURRENCY, send, signal));
   const offset = windows.length > 0 ? windows[0].begin : 0;
+  const method = parsed.every((p) => p.method === "return_token_ids") ? "return_token_ids" : "tokenize";
+  const model = parsed.find((p) => p.model)?.model;
+  const only = windows.length === 1 ? windows[0] : undefined;
+  if (only && only.scoreFrom <= only.begin) {
+    // One window, every position scored (every short text): its columns are the result's, kept in place.
+    const got = parsed[0].columns;
+    for (let i = only.begin; i < only.end; i++) {
+      keep(got.positions[i - only.begin], i, i - offset, i - only.begin, true, plan.spans);
+    }
+    return new Windowed(got, method, model, offset);
+  }
   const positions: PositionRow[] = [];
   const builder = new AlternativeColumnsBuilder(
     parsed.reduce((n, p) => n + p.columns.alternatives.token.length, 0),
@@ -98,13 +109,7 @@ export async function scoreWindows(
       builder.endPosition();
     }
   });
-  const method = parsed.every((p) => p.method === "return_token_ids") ? "return_token_ids" : "tokenize";
-  return new Windowed(
-    new TokenColumns(positions, builder.finish()),
-    method,
-    parsed.find((p) => p.model)?.model,
-    offset,
-  );
+  return new Windowed(new TokenColumns(positions, builder.finish()), method, model, offset);
 }
 
 /** `WindowedRows` with the rows built on first use (a class: one getter for all, not one per text). */
