@@ -49,7 +49,7 @@ function fromText(input: string | Uint8Array, options: FromResponseOptions): Par
   const trimmed = text.trim();
   if (trimmed === "")
     throw new UsageError("fromResponse got empty text; pass a response body or a captured stream.");
-  const scanned = scanPromptLogprobs(trimmed, options);
+  const scanned = scanLogprobs(trimmed, options);
   if (scanned) return scanned;
   try {
     return fromBody(JSON.parse(trimmed), options);
@@ -130,7 +130,7 @@ function fromPayloads(
  * columns, no object per entry), in one scan before the dialect is known; undefined for any other
  * text, or one the scanner leaves to JSON.parse.
  */
-function scanPromptLogprobs(text: string, options: FromResponseOptions): ParsedSequence | undefined {
+function scanLogprobs(text: string, options: FromResponseOptions): ParsedSequence | undefined {
   const format = options.format;
   if (format !== undefined && format !== VLLM_DIALECT && format !== OPENAI_CHAT_DIALECT) return undefined;
   // Only bodies with a "prompt_logprobs" key, or "top_logprobs" and "content" (chat; a legacy

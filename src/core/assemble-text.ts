@@ -1,4 +1,4 @@
-import { type NumberArray, numberColumn } from "./token-columns.js";
+import { type NumberArray, numberColumn } from "./number-column.js";
 import type { TokenLogprob } from "./token-logprob.js";
 import { utf8Length } from "./utf8-length.js";
 

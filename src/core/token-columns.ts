@@ -1,4 +1,5 @@
 import type { RowWithoutOffsets } from "./assemble-text.js";
+import { fitted, type NumberArray, type NumberColumn, nullable, numberColumn } from "./number-column.js";
 import type { Alternative } from "./token-logprob.js";
 
 /**
@@ -20,23 +21,6 @@ export interface AlternativeColumns {
   token: string[];
   logprob: NumberColumn;
   rank: NumberColumn;
-}
-
-/** A column of numbers as read: a plain or a typed array. */
-export type NumberColumn = ArrayLike<number>;
-
-/** A column of numbers being written: a Float64Array when long, a plain array when short. */
-export type NumberArray = Float64Array | number[];
-
-/**
- * A zeroed column of `length` numbers. Short ones are plain arrays: a typed array's separate backing
- * store costs more to make and to collect than a short column saves (a short text makes dozens).
- *
- * @example
- * const logprob = numberColumn(entries);
- */
-export function numberColumn(length: number): NumberArray {
-  return length > 512 ? new Float64Array(length) : new Array<number>(length).fill(0);
 }
 
 /**
@@ -221,29 +205,6 @@ export class AlternativeColumnsBuilder {
     this.#rank = grown(this.#rank);
     this.#token.length = this.#tokenId.length;
   }
-}
-
-/**
- * The first `n` numbers of a column: a view of a typed one, the same array cut short otherwise.
- *
- * @example
- * fitted(numberColumn(capacity), count)
- */
-export function fitted(column: NumberArray, n: number): NumberArray {
-  if (column.length === n) return column;
-  if (column instanceof Float64Array) return column.subarray(0, n);
-  column.length = n;
-  return column;
-}
-
-/**
- * NaN (a column's null) as null.
- *
- * @example
- * nullable(columns.alternatives.rank[0]) // 1, or null when the rank is unknown
- */
-export function nullable(value: number | undefined): number | null {
-  return value === undefined || Number.isNaN(value) ? null : value;
 }
 
 /**

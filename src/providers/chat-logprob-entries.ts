@@ -1,4 +1,4 @@
-import { numberColumn } from "../core/token-columns.js";
+import { numberColumn } from "../core/number-column.js";
 import type { ChatTokenLogprob, ChatTopLogprob } from "./openai-chat-schema.js";
 
 /**

@@ -1,4 +1,4 @@
-import { numberColumn } from "../core/token-columns.js";
+import { numberColumn } from "../core/number-column.js";
 import { cleanLogprob } from "../core/token-logprob.js";
 import { tokenIdFromKey } from "./token-text.js";
 import type { VllmLogprob } from "./vllm-schema.js";

@@ -1,4 +1,4 @@
-import { fitted, type NumberArray, numberColumn } from "../core/token-columns.js";
+import { fitted, type NumberArray, numberColumn } from "../core/number-column.js";
 import type { ChatLogprobEntries } from "./chat-logprob-entries.js";
 import { codes, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";
 import { TEXT_HASH_SEED, TextInternTable, textHashStep } from "./text-intern-table.js";

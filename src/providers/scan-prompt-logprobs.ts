@@ -1,4 +1,4 @@
-import { fitted, type NumberArray, numberColumn } from "../core/token-columns.js";
+import { fitted, type NumberArray, numberColumn } from "../core/number-column.js";
 import { cleanLogprob } from "../core/token-logprob.js";
 import type { PromptLogprobEntries } from "./prompt-logprob-entries.js";
 import { codes, copyOf, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";

@@ -1,12 +1,6 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
-import {
-  type AlternativeColumns,
-  type NumberArray,
-  nullable,
-  numberColumn,
-  type PositionRow,
-  TokenColumns,
-} from "../core/token-columns.js";
+import { type NumberArray, nullable, numberColumn } from "../core/number-column.js";
+import { type AlternativeColumns, type PositionRow, TokenColumns } from "../core/token-columns.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
 import { acceptsPromptLogprobs } from "./accepts-prompt-logprobs.js";

@@ -1,11 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { RowWithoutOffsets } from "../../src/core/assemble-text.js";
-import {
-  AlternativeColumnsBuilder,
-  nullable,
-  numberColumn,
-  TokenColumns,
-} from "../../src/core/token-columns.js";
+import { nullable } from "../../src/core/number-column.js";
+import { AlternativeColumnsBuilder, TokenColumns } from "../../src/core/token-columns.js";
 
 const row = (
   position: number,
@@ -89,13 +85,5 @@ describe("AlternativeColumnsBuilder", () => {
     const out = builder.finish();
     expect(out.token).toEqual(["x", "y"]);
     expect(Array.from(out.rank)).toEqual([Number.NaN, 2]);
-  });
-});
-
-describe("numberColumn", () => {
-  it("is a plain array when short and a Float64Array when long, zeroed", () => {
-    expect(Array.isArray(numberColumn(10))).toBe(true);
-    expect(numberColumn(10).every((x) => x === 0)).toBe(true);
-    expect(numberColumn(10_000)).toBeInstanceOf(Float64Array);
   });
 });
