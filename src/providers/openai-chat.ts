@@ -185,8 +185,7 @@ export const CHAT_READERS: readonly HotReader[] = [
  * parseOpenAIChat(body)
  */
 export function readChatText(text: string): ScannedBody | undefined {
-  const scanned = scanBody(text, CHAT_READERS);
-  return scanned && new ScannedBody(scanned.envelope, scanned.hot);
+  return scanBody(text, CHAT_READERS);
 }
 
 /**

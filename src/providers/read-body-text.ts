@@ -1,13 +1,10 @@
 import { CHAT_READERS } from "./openai-chat.js";
 import { type HotReader, scanBody } from "./scan-body.js";
-import { promptLogprobsReader } from "./scan-prompt-logprobs.js";
-import { ScannedBody } from "./scanned-body.js";
+import type { ScannedBody } from "./scanned-body.js";
+import { PROMPT_LOGPROBS_READERS } from "./vllm-completions.js";
 
 /** Every hot field a body of either scanned dialect may hold: vLLM completions' and chat's. */
-const ALL_READERS: readonly HotReader[] = [
-  { path: ["choices", "*", "prompt_logprobs"], read: promptLogprobsReader },
-  ...CHAT_READERS,
-];
+const ALL_READERS: readonly HotReader[] = [...PROMPT_LOGPROBS_READERS, ...CHAT_READERS];
 
 /**
  * Reads a JSON body's text in one scan with the readers of both scanned dialects (vLLM completions'
@@ -21,6 +18,5 @@ const ALL_READERS: readonly HotReader[] = [
  * if (scanned) DIALECTS[detectDialect(scanned.envelope)].parse(scanned, {})
  */
 export function readBodyText(text: string): ScannedBody | undefined {
-  const scanned = scanBody(text, ALL_READERS);
-  return scanned && new ScannedBody(scanned.envelope, scanned.hot);
+  return scanBody(text, ALL_READERS);
 }

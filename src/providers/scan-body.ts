@@ -1,6 +1,6 @@
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
+import { FAILED, skipSpace } from "./scan-json.js";
+import { ScannedBody } from "./scanned-body.js";
+
 const SPACE = 0x20;
 const QUOTE = 0x22;
 const COMMA = 0x2c;
@@ -24,9 +24,6 @@ export interface HotReader {
   read(text: string, at: number): { value: unknown; end: number } | undefined;
 }
 
-/** A failed walk (the text is not JSON, a reader refused, or a case this scanner does not handle). */
-const FAILED = -1;
-
 /**
  * JSON.parse with hot fields read by their readers: walks the text once, and where a reader's path
  * leads to a value starting with `[`, lets the reader read it. `hot` maps the concrete dotted path
@@ -41,10 +38,7 @@ const FAILED = -1;
  * const scanned = scanBody(text, [{ path: ["choices", "*", "prompt_logprobs"], read: promptLogprobsReader }]);
  * scanned?.hot.get("choices.0.prompt_logprobs") // PromptLogprobEntries
  */
-export function scanBody(
-  text: string,
-  readers: readonly HotReader[],
-): { envelope: unknown; hot: Map<string, unknown> } | undefined {
+export function scanBody(text: string, readers: readonly HotReader[]): ScannedBody | undefined {
   const walk = new BodyWalk(text);
   const end = walk.value(skipSpace(text, 0), 0, readers, "");
   if (end === FAILED || skipSpace(text, end) !== text.length) return undefined;
@@ -61,7 +55,7 @@ export function scanBody(
   } catch {
     return undefined;
   }
-  return { envelope, hot: walk.hot };
+  return new ScannedBody(envelope, walk.hot);
 }
 
 /** The walk's findings: what the readers read, and the spans they read (start, end pairs). */
@@ -153,12 +147,6 @@ function keyOf(text: string, begin: number, end: number): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-function skipSpace(text: string, i: number): number {
-  let c = text.charCodeAt(i);
-  while (c === SPACE || c === LF || c === CR || c === TAB) c = text.charCodeAt(++i);
-  return i;
 }
 
 /** The end of the string opening at `i` (its closing quote is the first one after an even run of backslashes). */

@@ -115,7 +115,13 @@ const PROMPT_LOGPROBS_FIELDS: readonly HotField[] = [
   { path: ["choices", "*", "prompt_logprobs"], accepts: acceptsPromptLogprobs },
 ];
 
-const PROMPT_LOGPROBS_READERS: readonly HotReader[] = [
+/**
+ * The body scanner's reader of `/v1/completions` bodies: `prompt_logprobs` of every choice.
+ *
+ * @example
+ * scanBody(text, PROMPT_LOGPROBS_READERS)?.hot.get("choices.0.prompt_logprobs")
+ */
+export const PROMPT_LOGPROBS_READERS: readonly HotReader[] = [
   { path: ["choices", "*", "prompt_logprobs"], read: promptLogprobsReader },
 ];
 
@@ -129,8 +135,7 @@ const PROMPT_LOGPROBS_READERS: readonly HotReader[] = [
  * parseVllmCompletion(body, { promptTokenIds })
  */
 export function readCompletionText(text: string): ScannedBody | undefined {
-  const scanned = scanBody(text, PROMPT_LOGPROBS_READERS);
-  return scanned && new ScannedBody(scanned.envelope, scanned.hot);
+  return scanBody(text, PROMPT_LOGPROBS_READERS);
 }
 
 /**

@@ -89,14 +89,14 @@ export function expectedScan(
 
 /** The first difference between a scan and what it must be, or undefined (a refusal is no difference unless `mustScan`). */
 export function scanDifference(
-  got: { envelope: unknown; hot: Map<string, unknown> } | undefined,
+  got: { envelope: unknown; hot: ReadonlyMap<string, unknown> } | undefined,
   want: ReturnType<typeof expectedScan>,
   mustScan: boolean,
 ): string | undefined {
   if (got === undefined) return mustScan && want !== "refuse" ? "refused a body it can read" : undefined;
   if (want === "refuse") return "read a body that must be refused";
   if (!sameJson(got.envelope, want.envelope)) return "envelope differs";
-  const paths = (hot: Map<string, unknown>) => [...hot.keys()].sort().join(" ");
+  const paths = (hot: ReadonlyMap<string, unknown>) => [...hot.keys()].sort().join(" ");
   if (paths(got.hot) !== paths(want.hot)) return `hot paths ${paths(got.hot)} ≠ ${paths(want.hot)}`;
   for (const [path, entries] of want.hot) {
     const difference = entriesDifference(got.hot.get(path), entries);
