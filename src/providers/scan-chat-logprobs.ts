@@ -96,13 +96,21 @@ class ChatLogprobsScan {
 
   /** The array of positions at `text[i] === "["`. */
   array(text: string, i: number): number {
+    return this.itemArray(text, i, true);
+  }
+
+  /**
+   * An array of items at `text[i] === "["`, appended: positions (each starting a position, its
+   * alternatives after it), or a `top_logprobs` array's alternatives.
+   */
+  private itemArray(text: string, i: number, positions: boolean): number {
     if (text.charCodeAt(i) !== OPEN_BRACKET) return FAILED;
     i = skipSpace(text, i + 1);
     if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
     for (;;) {
       if (text.charCodeAt(i) !== OPEN_BRACE) return FAILED;
-      this.start.push(this.items);
-      i = this.item(text, i, true);
+      if (positions) this.start.push(this.items);
+      i = this.item(text, i, positions);
       if (i === FAILED) return FAILED;
       i = skipSpace(text, i);
       const c = text.charCodeAt(i);
@@ -164,7 +172,7 @@ class ChatLogprobsScan {
         } else if (field === BYTES) {
           i = this.byteArray(text, i, at);
         } else {
-          i = this.alternatives(text, i);
+          i = this.itemArray(text, i, false);
         }
         if (i === FAILED) return FAILED;
         i = skipSpace(text, i);
@@ -176,23 +184,6 @@ class ChatLogprobsScan {
     // acceptsChatTokenLogprobs refuses an item without token or logprob.
     if ((seen & (TOKEN | LOGPROB)) !== (TOKEN | LOGPROB)) return FAILED;
     return i + 1;
-  }
-
-  /** A `top_logprobs` array at `text[i] === "["`: its items appended. */
-  private alternatives(text: string, i: number): number {
-    if (text.charCodeAt(i) !== OPEN_BRACKET) return FAILED;
-    i = skipSpace(text, i + 1);
-    if (text.charCodeAt(i) === CLOSE_BRACKET) return i + 1;
-    for (;;) {
-      if (text.charCodeAt(i) !== OPEN_BRACE) return FAILED;
-      i = this.item(text, i, false);
-      if (i === FAILED) return FAILED;
-      i = skipSpace(text, i);
-      const c = text.charCodeAt(i);
-      if (c === CLOSE_BRACKET) return i + 1;
-      if (c !== COMMA) return FAILED;
-      i = skipSpace(text, i + 1);
-    }
   }
 
   /**
