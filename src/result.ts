@@ -46,7 +46,6 @@ export class LogprobResult {
   readonly method: IdentificationMethod;
   readonly incomplete: boolean;
   // The sequence is kept as columns; `rows` are built from them the first time they are asked for.
-  readonly #positions: readonly PlacedPosition[];
   readonly #columns: TokenColumns;
   #rows: TokenLogprob[] | undefined;
   #tokens: Table | undefined;
@@ -67,7 +66,6 @@ export class LogprobResult {
       position.charStart = charStart[i] as number;
       position.charEnd = charEnd[i] as number;
     }
-    this.#positions = positions as readonly PlacedPosition[];
     this.#columns = columns;
     const summary = summarize(this.#positions);
     const wordCount = whitespaceWordCount(text);
@@ -87,6 +85,11 @@ export class LogprobResult {
     this.model = source.model;
     this.method = source.method;
     this.incomplete = source.incomplete ?? false;
+  }
+
+  /** The position rows, their offsets set by the constructor. */
+  get #positions(): readonly PlacedPosition[] {
+    return this.#columns.positions as readonly PlacedPosition[];
   }
 
   /** Canonical rows, one per position. */

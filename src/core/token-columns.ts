@@ -166,15 +166,15 @@ export class AlternativeColumnsBuilder {
     this.#token[at] = token;
   }
 
-  /** Pushes entries `first` to `end - 1` of other columns as they are. */
+  /** Pushes entries `first` to `end - 1` of other columns as they are (NaN stays NaN). */
   pushRange(from: AlternativeColumns, first: number, end: number): void {
     for (let at = first; at < end; at++) {
-      if (this.#count === this.#tokenId.length) this.#grow();
-      const i = this.#count++;
-      this.#tokenId[i] = from.tokenId[at] as number;
-      this.#logprob[i] = from.logprob[at] as number;
-      this.#rank[i] = from.rank[at] as number;
-      this.#token[i] = from.token[at] as string;
+      this.push(
+        from.tokenId[at] as number,
+        from.token[at] as string,
+        from.logprob[at] as number,
+        from.rank[at] as number,
+      );
     }
   }
 

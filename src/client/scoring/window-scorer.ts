@@ -154,14 +154,13 @@ export function unscored<R extends RowWithoutOffsets>(row: R): R {
  * tokenizer's exact bytes when there are `spans`.
  */
 function keep(
-  row: PositionRow,
+  kept: PositionRow,
   index: number,
   position: number,
   contextTokens: number,
   scored: boolean,
   spans: TokenBytes | null | undefined,
 ): PositionRow {
-  const kept = row;
   kept.position = position;
   kept.contextTokens = contextTokens;
   if (!scored) {
