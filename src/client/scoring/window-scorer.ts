@@ -85,11 +85,12 @@ export async function scoreWindows(
   const method = parsed.every((p) => p.method === "return_token_ids") ? "return_token_ids" : "tokenize";
   const model = parsed.find((p) => p.model)?.model;
   const only = windows.length === 1 ? windows[0] : undefined;
-  if (only && only.scoreFrom <= only.begin) {
-    // One window, every position scored (every short text): its columns are the result's, kept in place.
+  if (only && !alternativesBefore(parsed[0].columns, only.scoreFrom - only.begin)) {
+    // One window whose unscored context rows list no alternatives (every short text: its only
+    // context row is <|begin_of_text|>, which has none): its columns are the result's, kept in place.
     const got = parsed[0].columns;
     for (let i = only.begin; i < only.end; i++) {
-      keep(got.positions[i - only.begin], i, i - offset, i - only.begin, true, plan.spans);
+      keep(got.positions[i - only.begin], i, i - offset, i - only.begin, i >= only.scoreFrom, plan.spans);
     }
     return new Windowed(got, method, model, offset);
   }
@@ -110,6 +111,12 @@ export async function scoreWindows(
     }
   });
   return new Windowed(new TokenColumns(positions, builder.finish()), method, model, offset);
+}
+
+/** Whether any of the first `count` positions of `columns` lists alternatives. */
+function alternativesBefore(columns: TokenColumns, count: number): boolean {
+  const { start } = columns.alternatives;
+  return count > 0 && (start[Math.min(count, columns.length)] as number) > (start[0] as number);
 }
 
 /** `WindowedRows` with the rows built on first use (a class: one getter for all, not one per text). */
