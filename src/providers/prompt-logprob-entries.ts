@@ -1,14 +1,14 @@
-import { numberColumn } from "../core/number-column.js";
+import { type NumberArray, numberColumn } from "../core/number-column.js";
 import { cleanLogprob } from "../core/token-logprob.js";
 import { tokenIdFromKey } from "./token-text.js";
 import type { VllmLogprob } from "./vllm-schema.js";
 
 /**
  * vLLM's `prompt_logprobs` (an array of null or `{ "<token id>": {logprob, rank?, decoded_token?} }`)
- * as flat columns: dict i's entries are `start[i]` to `start[i + 1] - 1`, in the order JavaScript
- * enumerates the parsed dict's keys (array-index keys ascending, then the others as written). Both
- * the reader of parsed dicts (`promptLogprobEntries`) and the scanner of the raw body text build it;
- * the rows are made from it alone. Number columns are plain or typed arrays.
+ * as flat columns: dict i's entries are `start[i]` to `start[i + 1] - 1`, in alternatives order (see
+ * `orderAlternatives`), so that the id, logprob and rank columns are the alternatives' own. Both the
+ * reader of parsed dicts (`promptLogprobEntries`) and the scanner of the raw body text build it; the
+ * rows are made from it alone. Number columns are plain or typed arrays.
  */
 export interface PromptLogprobEntries {
   /** Positions (dicts, null ones included). */
@@ -86,8 +86,75 @@ export function promptLogprobEntries(
       out.rank[at] = entry.rank ?? Number.NaN;
       out.decoded[at] = entry.decoded_token ?? null;
     }
+    orderAlternatives(out.logprob, out.rank, start[i] as number, at, [
+      out.id,
+      out.lookup,
+      out.key,
+      out.decoded,
+    ]);
   }
   return out;
+}
+
+/** A column whose entries `orderAlternatives` moves along with the logprobs and ranks. */
+type CarriedColumn = NumberArray | (string | null)[];
+
+// Scratch space for one dict's order and a column's values while they move (a dict holds k + 1 ≤ 21 entries).
+let order = new Int32Array(32);
+let moved: unknown[] = new Array(32);
+
+/**
+ * Puts entries `[from, to)` of a dict in alternatives order — most likely first, ties by lower
+ * reported rank, then as they stand (stable), a null logprob last and a null rank after any rank —
+ * moving `carried` columns along. Entries stand in JavaScript's key order when this is called
+ * (array-index keys ascending, then the others as written: what a parsed dict enumerates), which
+ * so decides the remaining ties. By insertion: dicts are top-k small.
+ *
+ * @example
+ * orderAlternatives(logprob, rank, start[i], start[i + 1], [id, decoded]);
+ */
+export function orderAlternatives(
+  logprob: NumberArray,
+  rank: NumberArray,
+  from: number,
+  to: number,
+  carried: readonly CarriedColumn[],
+): void {
+  const count = to - from;
+  if (count > order.length) {
+    order = new Int32Array(2 * count);
+    moved = new Array(2 * count);
+  }
+  let shuffled = false;
+  for (let i = 0; i < count; i++) {
+    const lp = sortable(logprob[from + i] as number, -Infinity);
+    const r = sortable(rank[from + i] as number, Infinity);
+    let j = i;
+    while (j > 0) {
+      const before = from + (order[j - 1] as number);
+      const lb = sortable(logprob[before] as number, -Infinity);
+      if (!(lp > lb || (lp === lb && r < sortable(rank[before] as number, Infinity)))) break;
+      order[j] = order[j - 1] as number;
+      j--;
+    }
+    order[j] = i;
+    if (j !== i) shuffled = true;
+  }
+  if (!shuffled) return;
+  permute(logprob, from, count);
+  permute(rank, from, count);
+  for (const column of carried) permute(column, from, count);
+}
+
+/** Entries `from`.. of `column` rearranged by `order` (entry i takes what stood at `order[i]`). */
+function permute(column: CarriedColumn, from: number, count: number): void {
+  for (let i = 0; i < count; i++) moved[i] = column[from + (order[i] as number)];
+  for (let i = 0; i < count; i++) column[from + i] = moved[i] as never;
+}
+
+/** A column value for sorting: NaN (null) as `missing`. */
+function sortable(value: number, missing: number): number {
+  return Number.isNaN(value) ? missing : value;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { fitted, type NumberArray, numberColumn } from "../core/number-column.js";
 import { cleanLogprob } from "../core/token-logprob.js";
-import type { PromptLogprobEntries } from "./prompt-logprob-entries.js";
+import { orderAlternatives, type PromptLogprobEntries } from "./prompt-logprob-entries.js";
 import { codes, copyOf, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";
 
 const SPACE = 0x20;
@@ -153,7 +153,9 @@ class PromptLogprobsScan {
         if (c !== COMMA) return FAILED;
         i = skipSpace(text, i + 1);
       }
-    return ascending || this.sortFrom(first) ? i + 1 : FAILED;
+    if (!ascending && !this.sortFrom(first)) return FAILED;
+    orderAlternatives(this.logprob, this.rank, first, this.total, [this.id, this.decoded]);
+    return i + 1;
   }
 
   /** One `{logprob, rank?, decoded_token?}` at `text[i] === "{"`, appended to the columns. */
@@ -248,8 +250,9 @@ class PromptLogprobsScan {
   }
 
   /**
-   * Puts the entries from `first` in ascending id order (a parsed dict's key order), by insertion:
-   * dicts are top-k small. False on a repeated id (JSON.parse would keep the last; fall back).
+   * Puts the entries from `first` in ascending id order (a parsed dict's key order, which decides
+   * `orderAlternatives`' ties), by insertion: dicts are top-k small. False on a repeated id
+   * (JSON.parse would keep the last; fall back).
    */
   private sortFrom(first: number): boolean {
     const { id, logprob, rank, decoded } = this;

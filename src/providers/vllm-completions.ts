@@ -1,5 +1,5 @@
 import type { RowWithoutOffsets } from "../core/assemble-text.js";
-import { type NumberArray, nullable, numberColumn } from "../core/number-column.js";
+import { nullable } from "../core/number-column.js";
 import { type AlternativeColumns, type PositionRow, TokenColumns } from "../core/token-columns.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
@@ -239,7 +239,7 @@ export function promptColumns(
   const { ids, method } = actualTokenIds(source, options, entries);
   const n = entries.length;
   const { present, start, rank } = entries;
-  const alternatives = sortedAlternatives(entries);
+  const alternatives = alternativesOf(entries);
   // k as the server applied it, from the dicts' sizes and the actual tokens' ranks.
   const actual: number[] = new Array(n);
   const bounds: TopKBounds = { lo: 0, hi: Infinity };
@@ -339,59 +339,19 @@ function firstRow(
   };
 }
 
-// Scratch space for one dict's entries while they are sorted (a dict holds k + 1 ≤ 21 entries).
-let order = new Int32Array(32);
-
 /**
- * Every dict's entries as alternatives, each dict's most likely first (ties: lower reported rank
- * first, then key order). JSON key order is lost in JS (integer-like keys iterate ascending), so
- * order by value: a stable insertion sort of indices per dict (≤ k + 1 entries). The offsets are
- * the entries' own: every entry is an alternative.
+ * Every dict's entries as alternatives: the entries' own columns (they stand in alternatives
+ * order), with a `token_id:<key>` placeholder for a missing `decoded_token`.
  */
-function sortedAlternatives(entries: PromptLogprobEntries): AlternativeColumns {
-  const { start, id, logprob, rank, decoded } = entries;
-  const total = start[entries.length] as number;
-  const out: AlternativeColumns = {
-    start: Array.from(start),
-    tokenId: numberColumn(total),
-    token: new Array<string>(total),
-    logprob: numberColumn(total),
-    rank: numberColumn(total),
-  };
-  const tokenId = out.tokenId as NumberArray;
-  const logprobOut = out.logprob as NumberArray;
-  const rankOut = out.rank as NumberArray;
-  for (let position = 0; position < entries.length; position++) {
-    const from = start[position] as number;
-    const count = (start[position + 1] as number) - from;
-    if (count > order.length) order = new Int32Array(2 * count);
-    for (let i = 0; i < count; i++) {
-      const lp = sortable(logprob[from + i] as number, -Infinity);
-      const r = sortable(rank[from + i] as number, Infinity);
-      let j = i;
-      while (j > 0) {
-        const before = from + (order[j - 1] as number);
-        const lb = sortable(logprob[before] as number, -Infinity);
-        if (!(lp > lb || (lp === lb && r < sortable(rank[before] as number, Infinity)))) break;
-        order[j] = order[j - 1] as number;
-        j--;
-      }
-      order[j] = i;
-    }
-    for (let i = 0; i < count; i++) {
-      const at = from + (order[i] as number);
-      tokenId[from + i] = id[at] as number;
-      out.token[from + i] = decoded[at] ?? `token_id:${keyText(entries, at)}`;
-      logprobOut[from + i] = logprob[at] as number;
-      rankOut[from + i] = rank[at] as number;
-    }
+function alternativesOf(entries: PromptLogprobEntries): AlternativeColumns {
+  const { decoded } = entries;
+  let token = decoded as string[];
+  for (let at = 0; at < decoded.length; at++) {
+    if (decoded[at] != null) continue;
+    if (token === decoded) token = decoded.slice() as string[];
+    token[at] = `token_id:${keyText(entries, at)}`;
   }
-  return out;
-}
-
-/** A column value for sorting: NaN (null) as `missing`. */
-function sortable(value: number, missing: number): number {
-  return Number.isNaN(value) ? missing : value;
+  return { start: entries.start, tokenId: entries.id, token, logprob: entries.logprob, rank: entries.rank };
 }
 
 /**
@@ -439,7 +399,7 @@ function actualTokenIds(
 
 /**
  * Last resort: walk the prompt text and, at each position, take the dict entry whose decoded text
- * continues it (the longest such), or — when k is known — the entry appended beyond the top-k.
+ * continues it (the longest such; the most likely of equally long ones), or — when k is known — the entry appended beyond the top-k.
  * A position neither identifies stays unknown (null), never a guess.
  */
 function idsFromDecodedText(

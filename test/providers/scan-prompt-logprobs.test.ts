@@ -50,10 +50,12 @@ describe("promptLogprobsReader reads what JSON.parse and promptLogprobEntries gi
     readsAsReference(text);
   });
 
-  it("keeps the ids' key order: ascending, as JavaScript enumerates a parsed dict", () => {
-    const value = readsAsReference('[{"30":{"logprob":-1,"rank":1},"4":{"logprob":-2,"rank":2}}]');
-    expect(Array.from(value?.id ?? [])).toEqual([4, 30]);
-    expect(Array.from(value?.rank ?? [])).toEqual([2, 1]);
+  it("orders a dict's entries as alternatives, ties in the ids' key order (ascending, as JavaScript enumerates)", () => {
+    const value = readsAsReference(
+      '[{"30":{"logprob":-2,"rank":2},"4":{"logprob":-1,"rank":1},"9":{"logprob":-3,"rank":3},"7":{"logprob":-3,"rank":3}}]',
+    );
+    expect(Array.from(value?.id ?? [])).toEqual([4, 30, 7, 9]);
+    expect(Array.from(value?.rank ?? [])).toEqual([1, 2, 3, 3]);
   });
 
   it("reads pretty-printed text (JSON whitespace anywhere)", () => {
