@@ -57,12 +57,10 @@ class PromptLogprobsScan {
   private logprob: NumberArray;
   private rank: NumberArray;
   /**
-   * Each entry's `decoded_token` as an index into `tokens`, -1 for null: stores of strings into a
-   * large, growing array cost more than the whole rest of an entry.
+   * Each entry's `decoded_token` as an index into `sharedTexts.texts`, -1 for null: stores of
+   * strings into a large, growing array cost more than the whole rest of an entry.
    */
   private decoded: NumberArray;
-  private tokens: string[] = [];
-  private interned: InternTable;
 
   /**
    * Room for as many entries as `length` characters of a compact body hold (about 70 each), or
@@ -75,7 +73,7 @@ class PromptLogprobsScan {
     this.logprob = numberColumn(capacity);
     this.rank = numberColumn(capacity);
     this.decoded = numberColumn(capacity);
-    this.interned = new InternTable(this.tokens, capacity);
+    sharedTexts.startScan();
   }
 
   entries(): PromptLogprobEntries {
@@ -96,7 +94,8 @@ class PromptLogprobsScan {
   }
 
   private decodedTokens(): (string | null)[] {
-    const { decoded, tokens } = this;
+    const { decoded } = this;
+    const tokens = sharedTexts.texts;
     const out: (string | null)[] = new Array(this.total);
     for (let at = 0; at < this.total; at++) {
       const token = decoded[at] as number;
@@ -221,8 +220,8 @@ class PromptLogprobsScan {
   }
 
   /**
-   * A JSON string at `text[i] === '"'` into `tokens`, its index into `tokenRead`: a slice when it
-   * has no escape (the same text for the same id is kept once), else JSON.parse of it quoted.
+   * A JSON string at `text[i] === '"'` into `sharedTexts`, its index into `tokenRead`: a slice when
+   * it has no escape, else JSON.parse of it quoted.
    */
   private string(text: string, i: number, id: number): number {
     if (text.charCodeAt(i) !== QUOTE) return FAILED;
@@ -244,8 +243,8 @@ class PromptLogprobsScan {
       } catch {
         return FAILED;
       }
-      tokenRead = this.tokens.push(token) - 1;
-    } else tokenRead = this.interned.get(text, begin, i, id);
+      tokenRead = sharedTexts.indexOf(token, 0, token.length, id, true);
+    } else tokenRead = sharedTexts.indexOf(text, begin, i, id);
     return i + 1;
   }
 
@@ -291,55 +290,59 @@ class PromptLogprobsScan {
 }
 
 /**
- * Decoded tokens by id, so that the same token text is kept once, not once per position: an
- * open-addressing table from id to an index into `tokens` (ids are few — a vocabulary — and a Map
- * costs more per lookup).
+ * The decoded token texts of every scan, by id: a token's text is the same in body after body, so
+ * results (scoreMany keeps thousands) share one string per token rather than one per occurrence,
+ * and a scan allocates none for tokens seen before. An open-addressing table from id to an index
+ * into `texts` (a Map costs more per lookup, and a table per scan more than a short body's scan).
+ * Checked against the text each time: another text for an id (another tokenizer, or a quirk) is
+ * appended and kept for it from then on. `texts` only grows during a scan, so the indices a scan
+ * holds stay valid; it is emptied at a scan's start past `MAX_SHARED` texts.
  */
-class InternTable {
-  private ids: NumberArray;
-  private indices: NumberArray;
+class SharedTexts {
+  texts: string[] = [];
+  private ids = new Int32Array(FIRST_SLOTS).fill(-1);
+  private at = new Int32Array(FIRST_SLOTS);
   private size = 0;
-  private readonly tokens: string[];
 
-  /** @param entries How many entries the scan expects (the table starts at twice that, up to 2,048 slots). */
-  constructor(tokens: string[], entries: number) {
-    this.tokens = tokens;
-    let slots = 64;
-    while (slots < 2 * entries && slots < 2048) slots *= 2;
-    this.ids = numberColumn(slots).fill(-1);
-    this.indices = numberColumn(slots);
+  startScan(): void {
+    if (this.texts.length <= MAX_SHARED) return;
+    this.texts = [];
+    this.ids = new Int32Array(FIRST_SLOTS).fill(-1);
+    this.at = new Int32Array(FIRST_SLOTS);
+    this.size = 0;
   }
 
-  /** The index in `tokens` of `text[begin, end)`: the one kept for `id` when it is the same text. */
-  get(text: string, begin: number, end: number, id: number): number {
-    const { ids, tokens } = this;
+  /**
+   * The index in `texts` of `text[begin, end)`: the one kept for `id` when it is the same text.
+   * `whole` says the range is all of `text`, a string of its own (kept as it is, not copied).
+   */
+  indexOf(text: string, begin: number, end: number, id: number, whole = false): number {
+    const { ids, texts } = this;
     const mask = ids.length - 1;
     let slot = hash(id) & mask;
     for (;;) {
       const key = ids[slot] as number;
       if (key === -1) break;
       if (key === id) {
-        const index = this.indices[slot] as number;
-        const known = tokens[index] as string;
+        const index = this.at[slot] as number;
+        const known = texts[index] as string;
         if (known.length === end - begin && text.startsWith(known, begin)) return index;
-        // Another text for this id (a tokenizer quirk): keep the newer one.
-        const other = tokens.push(sharedText(text, begin, end, id)) - 1;
-        this.indices[slot] = other;
-        return other;
+        this.at[slot] = texts.push(whole ? text : copyOf(text, begin, end)) - 1;
+        return this.at[slot] as number;
       }
       slot = (slot + 1) & mask;
     }
-    const index = tokens.push(sharedText(text, begin, end, id)) - 1;
+    const index = texts.push(whole ? text : copyOf(text, begin, end)) - 1;
     ids[slot] = id;
-    this.indices[slot] = index;
+    this.at[slot] = index;
     if (++this.size * 2 > ids.length) this.rehash();
     return index;
   }
 
   private rehash(): void {
-    const { ids, indices } = this;
-    this.ids = numberColumn(ids.length * 2).fill(-1);
-    this.indices = numberColumn(ids.length * 2);
+    const { ids, at } = this;
+    this.ids = new Int32Array(ids.length * 2).fill(-1);
+    this.at = new Int32Array(ids.length * 2);
     const mask = this.ids.length - 1;
     for (let k = 0; k < ids.length; k++) {
       const id = ids[k] as number;
@@ -347,10 +350,15 @@ class InternTable {
       let slot = hash(id) & mask;
       while (this.ids[slot] !== -1) slot = (slot + 1) & mask;
       this.ids[slot] = id;
-      this.indices[slot] = indices[k] as number;
+      this.at[slot] = at[k] as number;
     }
   }
 }
+
+const FIRST_SLOTS = 4096;
+/** Past this many texts (a vocabulary is ~128k for Llama 3), the table starts over. */
+const MAX_SHARED = 1 << 18;
+const sharedTexts = new SharedTexts();
 
 /** Spreads ids (often neighbours) over the table's slots (Fibonacci hashing). */
 function hash(id: number): number {
@@ -382,22 +390,3 @@ function readKey(text: string, i: number): number {
 const LOGPROB_REST = codes('ogprob"');
 const RANK_REST = codes('ank"');
 const DECODED_REST = codes('ecoded_token"');
-
-/**
- * The last text seen for each token id, across scans: a token's text is the same in body after
- * body, so results (scoreMany keeps thousands) share one string per token rather than one per
- * occurrence, and a scan allocates none for tokens seen before. Checked against the text each
- * time, so a different tokenizer's text for the id simply replaces it. One entry per id (a
- * vocabulary: ~128k for Llama 3), emptied past `MAX_SHARED` so that odd ids cannot grow it unbounded.
- */
-const sharedTexts = new Map<number, string>();
-const MAX_SHARED = 1 << 18;
-
-function sharedText(text: string, begin: number, end: number, id: number): string {
-  const known = sharedTexts.get(id);
-  if (known !== undefined && known.length === end - begin && text.startsWith(known, begin)) return known;
-  const fresh = copyOf(text, begin, end);
-  if (sharedTexts.size >= MAX_SHARED) sharedTexts.clear();
-  sharedTexts.set(id, fresh);
-  return fresh;
-}

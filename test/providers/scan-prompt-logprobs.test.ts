@@ -70,6 +70,18 @@ describe("promptLogprobsReader reads what JSON.parse and promptLogprobEntries gi
       '[{"7":{"logprob":-1,"decoded_token":"ab"}},{"7":{"logprob":-2,"decoded_token":"ab"}},{"7":{"logprob":-3,"decoded_token":"ac"}}]',
     );
     expect(value?.decoded).toEqual(["ab", "ab", "ac"]);
+    const escaped = readsAsReference(
+      '[{"8":{"logprob":-1,"decoded_token":"a\\nb"}},{"8":{"logprob":-2,"decoded_token":"a\\nb"}},{"8":{"logprob":-3,"decoded_token":"ab"}}]',
+    );
+    expect(escaped?.decoded).toEqual(["a\nb", "a\nb", "ab"]);
+  });
+
+  it("keeps an earlier scan's texts when a later one gives an id another text", () => {
+    const first = readsAsReference('[{"5":{"logprob":-1,"decoded_token":"cat"}}]');
+    readsAsReference('[{"5":{"logprob":-1,"decoded_token":"dog"}}]');
+    const third = readsAsReference('[{"5":{"logprob":-1,"decoded_token":"dog"}}]');
+    expect(first?.decoded).toEqual(["cat"]);
+    expect(third?.decoded).toEqual(["dog"]);
   });
 
   it("reads from the middle of a text and ends after the closing bracket", () => {
