@@ -17,8 +17,16 @@ export type NumberArray = Float64Array | number[];
  * const logprob = numberColumn(entries);
  */
 export function numberColumn(length: number): NumberArray {
-  return length > 512 ? new Float64Array(length) : new Array<number>(length).fill(0);
+  return length > 512 ? new Float64Array(length) : DOUBLE_ZEROS.slice(0, length);
 }
+
+/**
+ * Zeros in an array V8 keeps as packed, unboxed doubles (made with a fraction first: elements kinds
+ * only widen), so that a column sliced from it is one too. A column filled with 0 starts as small
+ * integers and is copied to doubles on its first NaN or fraction; one made with `new Array(n)` is
+ * holey, and every number read from it is boxed on the heap (a hole would read as undefined).
+ */
+const DOUBLE_ZEROS: number[] = Array.from({ length: 512 }, () => 0.5).fill(0);
 
 /**
  * The first `n` numbers of a column: a view of a typed one, the same array cut short otherwise.

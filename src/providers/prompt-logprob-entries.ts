@@ -99,14 +99,15 @@ export function promptLogprobEntries(
 /** A column whose entries `orderAlternatives` moves along with the logprobs and ranks. */
 type CarriedColumn = NumberArray | (string | null)[];
 
-// Scratch space for one dict's order and a column's values while they move (a dict holds k + 1 ≤ 21 entries).
+// Scratch space for one dict's order and a column's values while they move (a dict holds k + 1 ≤ 21
+// entries); numbers apart, since a double stored in a generic array is boxed.
 let order = new Int32Array(32);
-let moved: unknown[] = new Array(32);
+let movedNumbers = new Float64Array(32);
+let movedTexts: (string | null)[] = new Array(32);
 
 /**
  * Puts entries `[from, to)` of a dict in alternatives order — most likely first, ties by lower
- * reported rank, then as they stand (stable), a null logprob last and a null rank after any rank —
- * moving `carried` columns along. Entries stand in JavaScript's key order when this is called
+ * reported rank (`moreLikely`), then as they stand (stable) — moving `carried` columns along. Entries stand in JavaScript's key order when this is called
  * (array-index keys ascending, then the others as written: what a parsed dict enumerates), which
  * so decides the remaining ties. By insertion: dicts are top-k small.
  *
@@ -123,17 +124,17 @@ export function orderAlternatives(
   const count = to - from;
   if (count > order.length) {
     order = new Int32Array(2 * count);
-    moved = new Array(2 * count);
+    movedNumbers = new Float64Array(2 * count);
+    movedTexts = new Array(2 * count);
   }
   let shuffled = false;
   for (let i = 0; i < count; i++) {
-    const lp = sortable(logprob[from + i] as number, -Infinity);
-    const r = sortable(rank[from + i] as number, Infinity);
+    const lp = logprob[from + i] as number;
+    const r = rank[from + i] as number;
     let j = i;
     while (j > 0) {
       const before = from + (order[j - 1] as number);
-      const lb = sortable(logprob[before] as number, -Infinity);
-      if (!(lp > lb || (lp === lb && r < sortable(rank[before] as number, Infinity)))) break;
+      if (!moreLikely(lp, r, logprob[before] as number, rank[before] as number)) break;
       order[j] = order[j - 1] as number;
       j--;
     }
@@ -148,13 +149,29 @@ export function orderAlternatives(
 
 /** Entries `from`.. of `column` rearranged by `order` (entry i takes what stood at `order[i]`). */
 function permute(column: CarriedColumn, from: number, count: number): void {
-  for (let i = 0; i < count; i++) moved[i] = column[from + (order[i] as number)];
-  for (let i = 0; i < count; i++) column[from + i] = moved[i] as never;
+  if (column.length > 0 && typeof column[from] !== "number") {
+    const texts = column as (string | null)[];
+    for (let i = 0; i < count; i++) movedTexts[i] = texts[from + (order[i] as number)] as string | null;
+    for (let i = 0; i < count; i++) texts[from + i] = movedTexts[i] as string | null;
+    return;
+  }
+  const numbers = column as NumberArray;
+  for (let i = 0; i < count; i++) movedNumbers[i] = numbers[from + (order[i] as number)] as number;
+  for (let i = 0; i < count; i++) numbers[from + i] = movedNumbers[i] as number;
 }
 
-/** A column value for sorting: NaN (null) as `missing`. */
-function sortable(value: number, missing: number): number {
-  return Number.isNaN(value) ? missing : value;
+/**
+ * Whether an entry comes before another in alternatives order: a higher logprob, or the same and a
+ * lower reported rank; a null (NaN) logprob counts as -Infinity and a null rank as Infinity.
+ *
+ * @example
+ * moreLikely(-1, 2, -3, 1) // true
+ */
+export function moreLikely(logprob: number, rank: number, otherLogprob: number, otherRank: number): boolean {
+  const lp = Number.isNaN(logprob) ? -Infinity : logprob;
+  const other = Number.isNaN(otherLogprob) ? -Infinity : otherLogprob;
+  if (lp !== other) return lp > other;
+  return (Number.isNaN(rank) ? Infinity : rank) < (Number.isNaN(otherRank) ? Infinity : otherRank);
 }
 
 /**

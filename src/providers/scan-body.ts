@@ -91,26 +91,25 @@ class BodyWalk {
 
   private object(i: number, depth: number, readers: readonly HotReader[], path: string): number {
     const text = this.text;
-    const seen = new Set<string>();
+    let seen: string[] | undefined;
     i = skipSpace(text, i + 1);
     if (text.charCodeAt(i) === CLOSE_BRACE) return i + 1;
     for (;;) {
       if (text.charCodeAt(i) !== QUOTE) return FAILED;
       const keyEnd = skipString(text, i);
       if (keyEnd === FAILED) return FAILED;
-      const key = keyOf(text, i, keyEnd);
-      if (key === undefined) return FAILED;
+      const next = readersOfKey(text, i, keyEnd, readers, depth);
+      if (next === undefined) return FAILED;
       i = skipSpace(text, keyEnd);
       if (text.charCodeAt(i) !== COLON) return FAILED;
       i = skipSpace(text, i + 1);
-      const next = readers.filter((reader) => reader.path[depth] === key);
       if (next.length === 0) i = skipValue(text, i);
       else {
-        // JSON.parse keeps the last of repeated keys; the walk would have read the first.
-        if (seen.has(key)) return FAILED;
-        seen.add(key);
         // The reader's own key in the path, not the slice of the body (which would keep it alive).
         const name = (next[0] as HotReader).path[depth] as string;
+        // JSON.parse keeps the last of repeated keys; the walk would have read the first.
+        if (seen?.includes(name)) return FAILED;
+        (seen ??= []).push(name);
         i = this.value(i, depth + 1, next, path === "" ? name : `${path}.${name}`);
       }
       if (i === FAILED) return FAILED;
@@ -138,15 +137,41 @@ class BodyWalk {
   }
 }
 
-/** The key of the string `text[begin, end)`, unescaped by JSON.parse when it has escapes. */
-function keyOf(text: string, begin: number, end: number): string | undefined {
-  const raw = text.slice(begin + 1, end - 1);
-  if (!raw.includes("\\")) return raw;
-  try {
-    return JSON.parse(text.slice(begin, end)) as string;
-  } catch {
-    return undefined;
+const NONE: readonly HotReader[] = [];
+
+/**
+ * The readers whose path goes on with the key `text[begin, end)` (a quoted string) at `depth`;
+ * undefined when the key has an escape JSON.parse refuses. Keys are compared in place: most are not
+ * on any path, and a slice per key would be garbage.
+ */
+function readersOfKey(
+  text: string,
+  begin: number,
+  end: number,
+  readers: readonly HotReader[],
+  depth: number,
+): readonly HotReader[] | undefined {
+  let escaped = false;
+  for (let k = begin + 1; k < end - 1; k++) if (text.charCodeAt(k) === BACKSLASH) escaped = true;
+  let key: string | undefined;
+  if (escaped) {
+    try {
+      key = JSON.parse(text.slice(begin, end)) as string;
+    } catch {
+      return undefined;
+    }
   }
+  let count = 0;
+  for (const reader of readers) if (isKey(text, begin, end, key, reader.path[depth] as string)) count++;
+  if (count === 0) return NONE;
+  if (count === readers.length) return readers;
+  return readers.filter((reader) => isKey(text, begin, end, key, reader.path[depth] as string));
+}
+
+/** Whether the key `text[begin, end)` (unescaped: `key`, when it has escapes) is `name`. */
+function isKey(text: string, begin: number, end: number, key: string | undefined, name: string): boolean {
+  if (key !== undefined) return name === key;
+  return end - begin - 2 === name.length && text.startsWith(name, begin + 1);
 }
 
 /** The end of the string opening at `i` (its closing quote is the first one after an even run of backslashes). */

@@ -1,6 +1,6 @@
 import { fitted, type NumberArray, numberColumn } from "../core/number-column.js";
 import { cleanLogprob } from "../core/token-logprob.js";
-import { orderAlternatives, type PromptLogprobEntries } from "./prompt-logprob-entries.js";
+import { moreLikely, type PromptLogprobEntries } from "./prompt-logprob-entries.js";
 import { codes, copyOf, FAILED, follows, lastNumber, readNumber, skipSpace } from "./scan-json.js";
 
 const SPACE = 0x20;
@@ -130,21 +130,17 @@ class PromptLogprobsScan {
 
   private dict(text: string, i: number): number {
     const first = this.total;
-    let ascending = true;
-    let previous = -1;
     i = skipSpace(text, i + 1);
     if (text.charCodeAt(i) !== CLOSE_BRACE)
       for (;;) {
         i = readKey(text, i);
         if (i === FAILED) return FAILED;
         const id = keyRead;
-        if (id <= previous) ascending = false;
-        previous = id;
         i = skipSpace(text, i);
         if (text.charCodeAt(i) !== COLON) return FAILED;
         i = skipSpace(text, i + 1);
         if (text.charCodeAt(i) !== OPEN_BRACE) return FAILED;
-        i = this.entry(text, i, id);
+        i = this.entry(text, i, id, first);
         if (i === FAILED) return FAILED;
         i = skipSpace(text, i);
         const c = text.charCodeAt(i);
@@ -152,13 +148,16 @@ class PromptLogprobsScan {
         if (c !== COMMA) return FAILED;
         i = skipSpace(text, i + 1);
       }
-    if (!ascending && !this.sortFrom(first)) return FAILED;
-    orderAlternatives(this.logprob, this.rank, first, this.total, [this.id, this.decoded]);
     return i + 1;
   }
 
-  /** One `{logprob, rank?, decoded_token?}` at `text[i] === "{"`, appended to the columns. */
-  private entry(text: string, i: number, id: number): number {
+  /**
+   * One `{logprob, rank?, decoded_token?}` at `text[i] === "{"`, put in its place among its dict's
+   * entries (from `first`) in alternatives order; ties go by ascending id, the order JavaScript
+   * enumerates a parsed dict's keys in. FAILED on an id the dict already has (JSON.parse would keep
+   * the last; fall back).
+   */
+  private entry(text: string, i: number, id: number, first: number): number {
     let seen = 0;
     let logprob = Number.NaN;
     let rank = Number.NaN;
@@ -216,7 +215,44 @@ class PromptLogprobsScan {
     this.logprob[at] = logprob;
     this.rank[at] = rank;
     this.decoded[at] = decoded;
-    return i + 1;
+    return this.place(first, at) ? i + 1 : FAILED;
+  }
+
+  /**
+   * Moves the entry at `at` to its place among its dict's entries from `first`, by insertion (a
+   * dict is top-k small); false when the dict already has its id. A method of its own, given
+   * indices only: a double passed to a call that is not inlined is boxed, and `entry` is too big
+   * to inline into.
+   */
+  private place(first: number, at: number): boolean {
+    const { id: ids, logprob: logprobs, rank: ranks, decoded: texts } = this;
+    const id = ids[at] as number;
+    for (let k = first; k < at; k++) if (ids[k] === id) return false;
+    const logprob = logprobs[at] as number;
+    const rank = ranks[at] as number;
+    const decoded = texts[at] as number;
+    let to = at;
+    for (; to > first; to--) {
+      const before = to - 1;
+      const lp = logprobs[before] as number;
+      const r = ranks[before] as number;
+      if (
+        !(
+          moreLikely(logprob, rank, lp, r) ||
+          (!moreLikely(lp, r, logprob, rank) && id < (ids[before] as number))
+        )
+      )
+        break;
+      ids[to] = ids[before] as number;
+      logprobs[to] = lp;
+      ranks[to] = r;
+      texts[to] = texts[before] as number;
+    }
+    ids[to] = id;
+    logprobs[to] = logprob;
+    ranks[to] = rank;
+    texts[to] = decoded;
+    return true;
   }
 
   /**
@@ -246,36 +282,6 @@ class PromptLogprobsScan {
       tokenRead = sharedTexts.indexOf(token, 0, token.length, id, true);
     } else tokenRead = sharedTexts.indexOf(text, begin, i, id);
     return i + 1;
-  }
-
-  /**
-   * Puts the entries from `first` in ascending id order (a parsed dict's key order, which decides
-   * `orderAlternatives`' ties), by insertion: dicts are top-k small. False on a repeated id
-   * (JSON.parse would keep the last; fall back).
-   */
-  private sortFrom(first: number): boolean {
-    const { id, logprob, rank, decoded } = this;
-    for (let k = first + 1; k < this.total; k++) {
-      const kid = id[k] as number;
-      let j = k - 1;
-      if ((id[j] as number) < kid) continue;
-      const klp = logprob[k] as number;
-      const krank = rank[k] as number;
-      const kdecoded = decoded[k] as number;
-      while (j >= first && (id[j] as number) > kid) {
-        id[j + 1] = id[j] as number;
-        logprob[j + 1] = logprob[j] as number;
-        rank[j + 1] = rank[j] as number;
-        decoded[j + 1] = decoded[j] as number;
-        j--;
-      }
-      if (j >= first && id[j] === kid) return false;
-      id[j + 1] = kid;
-      logprob[j + 1] = klp;
-      rank[j + 1] = krank;
-      decoded[j + 1] = kdecoded;
-    }
-    return true;
   }
 
   private grow(): void {

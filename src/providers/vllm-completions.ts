@@ -373,13 +373,13 @@ function actualTokenIds(
   choice: PromptSource,
   options: Pick<VllmParseOptions, "prompt" | "promptTokenIds" | "topK">,
   entries: PromptLogprobEntries,
-): { ids: (number | null)[]; method: IdentificationMethod } {
+): { ids: readonly (number | null)[]; method: IdentificationMethod } {
   const n = entries.length;
   if (choice.prompt_token_ids && choice.prompt_token_ids.length === n) {
     return { ids: choice.prompt_token_ids, method: "return_token_ids" };
   }
   if (options.promptTokenIds && options.promptTokenIds.length === n) {
-    return { ids: [...options.promptTokenIds], method: "tokenize" };
+    return { ids: options.promptTokenIds, method: "tokenize" };
   }
   const echoed = choice.logprobs?.tokens.slice(0, n).map(tokenIdFromPlaceholder);
   if (echoed && echoed.length === n && echoed.every((id) => id !== null)) {

@@ -185,17 +185,23 @@ function keep(
     // out: the text is assembled from bytes, and a partial character's span would otherwise be
     // given to every token holding one of its bytes (overlapping offsets, characters counted twice).
     kept.bytes = joined === null ? bytes : null;
-    kept.token = joined ?? tokenText(bytes);
+    kept.token = joined ?? tokenText(bytes, kept.token);
     kept.special = false;
   }
   return kept;
 }
 
 /**
- * A token's text from its bytes: ASCII read directly (most tokens; for a few bytes TextDecoder's
- * per-call cost dominates), anything else decoded.
+ * A token's text from its bytes: the parser's text when it is those bytes in ASCII (most tokens:
+ * no new string, and the parser's is shared across results), else ASCII read directly (for a few
+ * bytes TextDecoder's per-call cost dominates), anything else decoded.
  */
-function tokenText(bytes: Uint8Array): string {
+function tokenText(bytes: Uint8Array, parsed: string): string {
+  if (parsed.length === bytes.length) {
+    let i = 0;
+    while (i < bytes.length && bytes[i]! < 0x80 && parsed.charCodeAt(i) === bytes[i]) i++;
+    if (i === bytes.length) return parsed;
+  }
   let text = "";
   for (let i = 0; i < bytes.length; i++) {
     const byte = bytes[i]!;
