@@ -3,6 +3,7 @@ import { nullable } from "../core/number-column.js";
 import { type AlternativeColumns, type PositionRow, TokenColumns } from "../core/token-columns.js";
 import { type Alternative, cleanLogprob, type IdentificationMethod } from "../core/token-logprob.js";
 import { UsageError } from "../errors.js";
+import { acceptsCompletionEnvelope } from "./accepts-completion-envelope.js";
 import { acceptsPromptLogprobs } from "./accepts-prompt-logprobs.js";
 import { needsNormalizing, normalizeDecodedTokens } from "./decoded-token-text.js";
 import { columnSequence, type ParsedSequence } from "./parsed-sequence.js";
@@ -89,12 +90,12 @@ export function promptLogprobsRequest(
  */
 export function parseVllmCompletion(body: unknown, options: VllmParseOptions = {}): ParsedSequence {
   if (body instanceof ScannedBody) {
-    // The hot fields are out of the envelope already: zod checks the small rest.
-    return completionSequence(
-      validate(completionResponseSchema, body.envelope, VLLM_DIALECT),
-      options,
-      body.hot,
-    );
+    // The hot fields are out of the envelope already: the small rest is checked by hand, or by zod.
+    const { envelope } = body;
+    const response = acceptsCompletionEnvelope(envelope)
+      ? envelope
+      : validate(completionResponseSchema, envelope, VLLM_DIALECT);
+    return completionSequence(response, options, body.hot);
   }
   return completionSequence(validateCompletionResponse(body), options);
 }
