@@ -49,58 +49,118 @@ export function bufferedRequest(
 ): Promise<BufferedAnswer> {
   const { signal } = init;
   if (signal?.aborted) return Promise.reject(signal.reason);
-  const { origin, pathname, search } = new URL(url);
+  const { origin, path } = partsOf(url);
   return new Promise<BufferedAnswer>((resolve, reject) => {
-    let controller: Dispatcher.DispatchController | undefined;
-    let reason: Error | undefined;
-    let settled = false;
-    let statusCode = 0;
-    let headers: BufferedAnswer["headers"] = {};
-    const chunks: Buffer[] = [];
-    const settle = () => {
-      settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    // Stops the exchange where it is: in the pool's queue (aborted when it starts) or in flight.
-    const stop = (error: Error) => {
-      if (settled) return;
-      settle();
-      reason = error;
-      controller?.abort(error);
-      reject(error);
-    };
-    const onAbort = () => stop(signal?.reason);
-    const timer = setTimeout(() => stop(new DeadlineExceeded(init.timeoutMs)), init.timeoutMs);
-    signal?.addEventListener("abort", onAbort, { once: true });
+    const exchange = new Exchange(resolve, reject, signal, init.timeoutMs);
     dispatcher.dispatch(
-      { origin, path: pathname + search, method: init.method, headers: init.headers, body: init.body },
-      {
-        onRequestStart(c) {
-          controller = c;
-          if (reason) c.abort(reason);
-        },
-        onResponseStart(_c, status, responseHeaders) {
-          statusCode = status;
-          headers = responseHeaders;
-        },
-        onResponseData(_c, chunk) {
-          chunks.push(chunk);
-        },
-        onResponseEnd() {
-          if (settled) return;
-          settle();
-          const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-          // A leading UTF-8 byte-order mark is dropped, as undici's body.text() does.
-          const bom = body.length > 2 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
-          resolve({ statusCode, headers, text: body.toString("utf8", bom ? 3 : 0) });
-        },
-        onResponseError(_c, error) {
-          if (settled) return;
-          settle();
-          reject(error);
-        },
-      },
+      { origin, path, method: init.method, headers: init.headers, body: init.body },
+      exchange,
     );
   });
 }
+
+/**
+ * One exchange's state and undici's handler for it, as one object with its methods on the
+ * prototype: a closure per callback would be a dozen allocations per request. It also listens for
+ * the abort (`handleEvent`) and is the deadline timer's argument.
+ */
+class Exchange implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private reason: Error | undefined;
+  private settled = false;
+  private statusCode = 0;
+  private headers: BufferedAnswer["headers"] = {};
+  private readonly chunks: Buffer[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly resolve: (answer: BufferedAnswer) => void,
+    private readonly reject: (error: Error) => void,
+    private readonly signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ) {
+    this.timer = setTimeout(expire, timeoutMs, this, timeoutMs);
+    signal?.addEventListener("abort", this, ONCE);
+  }
+
+  /** The abort signal fired. */
+  handleEvent(): void {
+    this.stop(this.signal?.reason);
+  }
+
+  /** Stops the exchange where it is: in the pool's queue (aborted when it starts) or in flight. */
+  stop(error: Error): void {
+    if (this.settled) return;
+    this.settle();
+    this.reason = error;
+    this.controller?.abort(error);
+    this.reject(error);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.reason) controller.abort(this.reason);
+  }
+
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: BufferedAnswer["headers"],
+  ): void {
+    this.statusCode = status;
+    this.headers = headers;
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    if (this.settled) return;
+    this.settle();
+    const { chunks } = this;
+    const body = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+    // A leading UTF-8 byte-order mark is dropped, as undici's body.text() does.
+    const bom = body.length > 2 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf;
+    this.resolve({
+      statusCode: this.statusCode,
+      headers: this.headers,
+      text: body.toString("utf8", bom ? 3 : 0),
+    });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    if (this.settled) return;
+    this.settle();
+    this.reject(error);
+  }
+
+  private settle(): void {
+    this.settled = true;
+    clearTimeout(this.timer);
+    this.signal?.removeEventListener("abort", this);
+  }
+}
+
+const ONCE = { once: true };
+
+function expire(exchange: Exchange, timeoutMs: number): void {
+  exchange.stop(new DeadlineExceeded(timeoutMs));
+}
+
+/**
+ * A URL's origin and path (with the query), remembered: a client sends to a handful of URLs, and
+ * parsing one costs more than the rest of a small request's set-up.
+ */
+function partsOf(url: string): { origin: string; path: string } {
+  let parts = urlParts.get(url);
+  if (parts === undefined) {
+    const { origin, pathname, search } = new URL(url);
+    parts = { origin, path: pathname + search };
+    if (urlParts.size >= 64) urlParts.clear();
+    urlParts.set(url, parts);
+  }
+  return parts;
+}
+
+const urlParts = new Map<string, { origin: string; path: string }>();

@@ -66,6 +66,8 @@ export class Transport {
   readonly #agent: Agent;
   /** The server root: the base URL without its trailing `/v1`. */
   readonly #rootUrl: string;
+  /** The headers of every JSON POST, made once (undici only reads them). */
+  readonly #postJsonHeaders: Record<string, string>;
 
   constructor(options: TransportOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -74,6 +76,7 @@ export class Transport {
     registerSecret(options.apiKey);
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#maxRetries = options.maxRetries ?? 2;
+    this.#postJsonHeaders = this.#headers(JSON_MODE.accept, "");
     this.#agent = new Agent({
       connections: options.connections ?? 32,
       keepAliveTimeout: 30_000,
@@ -182,9 +185,8 @@ export class Transport {
     signal: AbortSignal | undefined,
     mode: SendMode<T>,
   ): Promise<T> {
-    const headers: Record<string, string> = { accept: mode.accept };
-    if (body !== undefined) headers["content-type"] = "application/json";
-    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    const headers =
+      mode === JSON_MODE && body !== undefined ? this.#postJsonHeaders : this.#headers(mode.accept, body);
     const init = { method, headers, body, signal, timeoutMs: this.#timeoutMs, dispatcher: this.#agent };
     for (let attempt = 0; ; attempt++) {
       let reply: Reply<T>;
@@ -222,6 +224,13 @@ export class Transport {
         attempts: attempt + 1,
       });
     }
+  }
+
+  #headers(accept: string, body: string | undefined): Record<string, string> {
+    const headers: Record<string, string> = { accept };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
+    return headers;
   }
 
   /** The TransportError for a failed request or stream: aborted, timed out, or the network's own. */

@@ -31,24 +31,47 @@ export function columnSequence(
   columns: TokenColumns,
   about: Omit<ParsedSequence, "rows" | "columns">,
 ): ParsedSequence {
-  const sequence = { ...about } as ParsedSequence;
-  // One getter function for every sequence: a closure per sequence would give each object its own
-  // hidden class (V8 keeps accessors in the map), and thousands of maps for thousands of texts.
-  Object.defineProperty(sequence, "rows", { get: lazyRows, enumerable: true, configurable: true });
-  // Not enumerable: the sequence compares and prints like one that holds rows only.
-  Object.defineProperty(sequence, "columns", { value: columns, enumerable: false });
-  return sequence;
+  return new ColumnSequence(columns, about);
 }
 
-const built = new WeakMap<ParsedSequence, RowWithoutOffsets[]>();
+/**
+ * A sequence that keeps columns. `rows` is an own, enumerable getter (the sequence compares and
+ * prints like one that holds rows) defined with one shared descriptor, and `columns` a getter on
+ * the prototype, so that every sequence has the same hidden class: an object literal given its
+ * accessors one by one cost microseconds per text.
+ */
+class ColumnSequence implements ParsedSequence {
+  declare readonly rows: RowWithoutOffsets[];
+  method: IdentificationMethod;
+  model: string | undefined;
+  dialect: Dialect;
+  declare finishReason?: string | null;
+  declare incomplete?: boolean;
+  readonly #columns: TokenColumns;
+  #rows: RowWithoutOffsets[] | undefined;
 
-function lazyRows(this: ParsedSequence): RowWithoutOffsets[] {
-  let rows = built.get(this);
-  if (!rows) {
-    rows = (this.columns as TokenColumns).rows();
-    built.set(this, rows);
+  constructor(columns: TokenColumns, about: Omit<ParsedSequence, "rows" | "columns">) {
+    this.method = about.method;
+    this.model = about.model;
+    this.dialect = about.dialect;
+    if ("finishReason" in about) this.finishReason = about.finishReason;
+    if ("incomplete" in about) this.incomplete = about.incomplete;
+    this.#columns = columns;
+    Object.defineProperty(this, "rows", ColumnSequence.#rowsProperty);
   }
-  return rows;
+
+  get columns(): TokenColumns {
+    return this.#columns;
+  }
+
+  static readonly #rowsProperty: PropertyDescriptor = {
+    get(this: ColumnSequence): RowWithoutOffsets[] {
+      this.#rows ??= this.#columns.rows();
+      return this.#rows;
+    },
+    enumerable: true,
+    configurable: true,
+  };
 }
 
 /**
