@@ -6,7 +6,7 @@ import { renderLlama3Chat } from "./chat-template.js";
 import type { Engine } from "./engine-types.js";
 import type { PositionQuery } from "./language-model.js";
 import { choiceRandom, generateAll, requestSeed } from "./sampling-loop.js";
-import { checkContext, checkLogprobs, promptLogprobsJson, responseId } from "./vllm-json.js";
+import { checkContext, checkLogprobs, promptLogprobsParts, pushJsonArray, responseId } from "./vllm-json.js";
 
 /**
  * A validated `/v1/chat/completions` request, shared by the JSON and the streaming answer.
@@ -139,6 +139,17 @@ export function planChat(engine: Engine, request: ChatRequest): ChatPlan {
  * chatResponse(engine, planChat(engine, { messages: [{ role: "user", content: "Hi" }], max_tokens: 3 }))
  */
 export function chatResponse(engine: Engine, plan: ChatPlan): string {
+  return chatBody(engine, plan).join("");
+}
+
+/**
+ * `chatResponse` as pieces of JSON text, in order, for the server to write without joining them
+ * (see `completionsBody`).
+ *
+ * @example
+ * chatBody(engine, plan).join("")
+ */
+export function chatBody(engine: Engine, plan: ChatPlan): string[] {
   const { tokenizer, model } = engine;
   const { request } = plan;
   const asIds = request.return_tokens_as_token_ids === true;
@@ -172,14 +183,15 @@ export function chatResponse(engine: Engine, plan: ChatPlan): string {
     model: plan.model,
   }).slice(0, -1);
   const usage = `{"prompt_tokens":${plan.ids.length},"total_tokens":${plan.ids.length + completionTokens},"completion_tokens":${completionTokens},"prompt_tokens_details":null}`;
-  const promptLogprobs = plan.promptSteps
-    ? promptLogprobsJson(plan.promptSteps, plan.ids, tokenizer)
-    : "null";
-  return (
-    `${head},"choices":[${choices.join(",")}],"service_tier":null,"system_fingerprint":null,"usage":${usage},` +
-    `"prompt_logprobs":${promptLogprobs},"prompt_token_ids":${request.return_token_ids ? JSON.stringify(plan.ids) : "null"},` +
-    `"kv_transfer_params":null}`
+  const body = [
+    `${head},"choices":[${choices.join(",")}],"service_tier":null,"system_fingerprint":null,"usage":${usage},"prompt_logprobs":`,
+  ];
+  if (plan.promptSteps) pushJsonArray(body, promptLogprobsParts(plan.promptSteps, plan.ids, tokenizer));
+  else body.push("null");
+  body.push(
+    `,"prompt_token_ids":${request.return_token_ids ? JSON.stringify(plan.ids) : "null"},"kv_transfer_params":null}`,
   );
+  return body;
 }
 
 /** A message's text: a string, text parts joined with "\n" (vLLM's "string" content format), or "" for null. */

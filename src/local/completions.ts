@@ -4,7 +4,14 @@ import type { Engine } from "./engine-types.js";
 import type { PositionQuery } from "./language-model.js";
 import { choiceRandom, generateAll, requestSeed } from "./sampling-loop.js";
 import type { Tokenizer } from "./tokenizer.js";
-import { checkContext, checkLogprobs, legacyLogprobs, promptLogprobsJson, responseId } from "./vllm-json.js";
+import {
+  checkContext,
+  checkLogprobs,
+  legacyLogprobs,
+  promptLogprobsParts,
+  pushJsonArray,
+  responseId,
+} from "./vllm-json.js";
 
 /** One prompt of a completions request, ready to generate from. @example planCompletion(engine, { prompt: "Hi" }).prompts[0].ids // [128000, 13347] */
 export interface CompletionPrompt {
@@ -100,10 +107,23 @@ export function planCompletion(engine: Engine, request: CompletionRequest): Comp
  * completionsResponse(engine, { model: "llama-8b", prompt: "The capital of France is", max_tokens: 1, prompt_logprobs: 5 })
  */
 export function completionsResponse(engine: Engine, request: CompletionRequest): string {
+  return completionsBody(engine, request).join("");
+}
+
+/**
+ * `completionsResponse` as pieces of JSON text, in order: the server writes them into one buffer
+ * without ever joining them (an answer with top-20 prompt logprobs is MBs, and a string that large
+ * is copied whole each time it is flattened or encoded).
+ *
+ * @example
+ * completionsBody(engine, { prompt: "Hi", max_tokens: 1, prompt_logprobs: 20 }).join("")
+ */
+export function completionsBody(engine: Engine, request: CompletionRequest): string[] {
   if (request.stream) throw new ApiError(400, "stream=true is answered by streamCompletions.", "stream");
   const plan = planCompletion(engine, request);
   const { tokenizer, model } = engine;
-  const choices: string[] = [];
+  const body: string[] = [];
+  let choices = 0;
   let promptTokens = 0;
   let completionTokens = 0;
   plan.prompts.forEach((prompt, p) => {
@@ -128,11 +148,14 @@ export function completionsResponse(engine: Engine, request: CompletionRequest):
               plan.sampleLogprobs,
               plan.text,
             ).json;
-      choices.push(
-        `{"index":${choices.length},"text":${JSON.stringify((echo ? prompt.echoText : "") + genText)},"logprobs":${legacy ?? "null"},` +
-          `"finish_reason":${JSON.stringify(finish)},"stop_reason":null,` +
-          `"prompt_logprobs":${prompt.steps ? promptLogprobsJson(prompt.steps, prompt.ids, tokenizer) : "null"},` +
-          `"prompt_token_ids":${request.return_token_ids ? JSON.stringify(prompt.ids) : "null"},` +
+      body.push(
+        `${choices === 0 ? "" : ","}{"index":${choices++},"text":${JSON.stringify((echo ? prompt.echoText : "") + genText)},"logprobs":${legacy ?? "null"},` +
+          `"finish_reason":${JSON.stringify(finish)},"stop_reason":null,"prompt_logprobs":`,
+      );
+      if (prompt.steps) pushJsonArray(body, promptLogprobsParts(prompt.steps, prompt.ids, tokenizer));
+      else body.push("null");
+      body.push(
+        `,"prompt_token_ids":${request.return_token_ids ? JSON.stringify(prompt.ids) : "null"},` +
           `"token_ids":${request.return_token_ids ? JSON.stringify(generated) : "null"}}`,
       );
     }
@@ -148,7 +171,9 @@ export function completionsResponse(engine: Engine, request: CompletionRequest):
     total_tokens: promptTokens + completionTokens,
     completion_tokens: completionTokens,
   };
-  return `${JSON.stringify(head).slice(0, -1)},"choices":[${choices.join(",")}],"usage":${JSON.stringify(usage)}}`;
+  body.unshift(`${JSON.stringify(head).slice(0, -1)},"choices":[`);
+  body.push(`],"usage":${JSON.stringify(usage)}}`);
+  return body;
 }
 
 /** Text prompts get `<|begin_of_text|>` first, as vLLM's Llama 3 tokenizer adds it; id prompts are taken as given. */

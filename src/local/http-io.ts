@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { z } from "zod";
 import { ApiError, type ErrorDialect, errorJson } from "./api-error.js";
+import { BodyBuffers } from "./body-buffers.js";
 
 /**
  * Reads a request body of at most `maxBody` bytes and parses it as JSON. Too large (declared by
@@ -122,7 +123,9 @@ function pydanticIssue(issue: z.core.$ZodIssue): { msg: string; type: string } {
 }
 
 /**
- * Sends a complete JSON body with its length.
+ * Sends a complete JSON body with its length: one string, or pieces of JSON text in order (a
+ * large answer is never joined into one string: see `completionsBody`). A large body's bytes go
+ * through a buffer lent for the response (`BodyBuffers`).
  *
  * @example
  * sendJson(res, 200, '{"ok":true}');
@@ -130,16 +133,27 @@ function pydanticIssue(issue: z.core.$ZodIssue): { msg: string; type: string } {
 export function sendJson(
   res: ServerResponse,
   status: number,
-  body: string,
+  body: string | readonly string[],
   headers: Record<string, string> = {},
 ): void {
-  res.writeHead(status, {
-    "content-type": "application/json",
-    "content-length": Buffer.byteLength(body),
-    ...headers,
-  });
-  res.end(body);
+  const pieces = typeof body === "string" ? [body] : body;
+  let length = 0;
+  for (const piece of pieces) length += Buffer.byteLength(piece);
+  res.writeHead(status, { "content-type": "application/json", "content-length": length, ...headers });
+  if (length < LARGE_BODY) {
+    res.end(typeof body === "string" ? body : body.join(""));
+    return;
+  }
+  const buffer = bodyBuffers.take(length);
+  let at = 0;
+  for (const piece of pieces) at += buffer.write(piece, at, "utf8");
+  res.once("close", () => bodyBuffers.give(buffer));
+  res.end(buffer.subarray(0, length));
 }
+
+/** Bodies from this size (bytes) are sent from a lent buffer; smaller ones as strings. */
+const LARGE_BODY = 64 * 1024;
+const bodyBuffers = new BodyBuffers();
 
 /**
  * Answers with an error in the route's dialect (plus `headers`, e.g. Retry-After); when a stream has

@@ -11,9 +11,9 @@ import {
   tokenizeRequestSchema,
 } from "../providers/vllm-schema.js";
 import { ApiError, type ErrorDialect, overloadedError, shuttingDownError } from "./api-error.js";
-import { chatResponse, planChat } from "./chat-completions.js";
+import { chatBody, planChat } from "./chat-completions.js";
 import { streamChat } from "./chat-stream.js";
-import { completionsResponse, planCompletion } from "./completions.js";
+import { completionsBody, planCompletion } from "./completions.js";
 import { streamCompletions, VLLM_SSE } from "./completions-stream.js";
 import { DEVUP_SSE, devupResponse, devupStream, planDevup } from "./devup-native.js";
 import { embeddedEngine } from "./engine.js";
@@ -294,7 +294,7 @@ async function route(
       const raw = await body();
       checkSamplingParams(raw);
       const request = parseBody(completionRequestSchema, raw, dialect);
-      if (!request.stream) return sendJson(res, 200, completionsResponse(engine, request));
+      if (!request.stream) return sendJson(res, 200, completionsBody(engine, request));
       return streamCompletions(engine, planCompletion(engine, request), sse(VLLM_SSE));
     }
     case "POST /v1/chat/completions": {
@@ -302,7 +302,7 @@ async function route(
       checkSamplingParams(raw);
       const plan = planChat(engine, parseBody(chatRequestSchema, raw, dialect));
       if (plan.request.stream) return streamChat(engine, plan, sse(VLLM_SSE));
-      return sendJson(res, 200, chatResponse(engine, plan));
+      return sendJson(res, 200, chatBody(engine, plan));
     }
     case "POST /generate":
     case "POST /generate_stream":

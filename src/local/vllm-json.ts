@@ -73,19 +73,20 @@ export function checkContext(engine: Engine, promptTokens: number, maxTokens: nu
 }
 
 /**
- * The `prompt_logprobs` array: null at position 0, then per position a dict with the actual token
- * first at its exact rank and the top-k at ranks 1..k (k or k + 1 keys), as vLLM V1 writes it.
+ * The `prompt_logprobs` array's elements, one JSON text per position: null at position 0, then a
+ * dict with the actual token first at its exact rank and the top-k at ranks 1..k (k or k + 1
+ * keys), as vLLM V1 writes it. Pieces, not one text: see `completionsBody`.
  *
  * @example
- * promptLogprobsJson([null, model.query([128000], 791, 2)], [128000, 791], tokenizer)
- * // '[null,{"791":{"logprob":…,"rank":…,"decoded_token":"The"},…}]'
+ * promptLogprobsParts([null, model.query([128000], 791, 2)], [128000, 791], tokenizer)
+ * // ["null", '{"791":{"logprob":…,"rank":…,"decoded_token":"The"},…}']
  */
-export function promptLogprobsJson(
+export function promptLogprobsParts(
   steps: readonly (PositionQuery | null)[],
   ids: readonly number[],
   tokenizer: Tokenizer,
-): string {
-  const parts = steps.map((step, i) => {
+): string[] {
+  return steps.map((step, i) => {
     if (!step) return "null";
     const entries = [`"${ids[i]}":${entryJson(step.logprob, step.rank, tokenizer.tokenText(ids[i]!))}`];
     step.top.forEach((alt, r) => {
@@ -94,7 +95,18 @@ export function promptLogprobsJson(
     });
     return `{${entries.join(",")}}`;
   });
-  return `[${parts.join(",")}]`;
+}
+
+/**
+ * Appends a JSON array of `elements` (each a JSON text) to `body` as pieces, without joining them.
+ *
+ * @example
+ * pushJsonArray(body, ["null", "{}"]); body.join("") // "[null,{}]"
+ */
+export function pushJsonArray(body: string[], elements: readonly string[]): void {
+  body.push("[");
+  for (let i = 0; i < elements.length; i++) body.push(i === 0 ? (elements[i] as string) : `,${elements[i]}`);
+  body.push("]");
 }
 
 function entryJson(logprob: number, rank: number, decoded: string): string {

@@ -108,8 +108,9 @@ class BodyWalk {
         // The reader's own key in the path, not the slice of the body (which would keep it alive).
         const name = (next[0] as HotReader).path[depth] as string;
         // JSON.parse keeps the last of repeated keys; the walk would have read the first.
-        if (seen?.includes(name)) return FAILED;
-        (seen ??= []).push(name);
+        if (seen === undefined) seen = [name];
+        else if (seen.includes(name)) return FAILED;
+        else seen.push(name);
         i = this.value(i, depth + 1, next, path === "" ? name : `${path}.${name}`);
       }
       if (i === FAILED) return FAILED;
