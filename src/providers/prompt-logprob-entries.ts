@@ -107,9 +107,10 @@ let movedTexts: (string | null)[] = new Array(32);
 
 /**
  * Puts entries `[from, to)` of a dict in alternatives order — most likely first, ties by lower
- * reported rank (`moreLikely`), then as they stand (stable) — moving `carried` columns along. Entries stand in JavaScript's key order when this is called
- * (array-index keys ascending, then the others as written: what a parsed dict enumerates), which
- * so decides the remaining ties. By insertion: dicts are top-k small.
+ * reported rank (`moreLikely`), then as they stand (stable) — moving `carried` columns along. The
+ * entries stand in JavaScript's key order when this is called (array-index keys ascending, then the
+ * others as written: what a parsed dict enumerates), which so decides the remaining ties. By
+ * insertion: dicts are top-k small. (The body scanner places each entry as it reads it instead.)
  *
  * @example
  * orderAlternatives(logprob, rank, start[i], start[i + 1], [id, decoded]);
