@@ -23,11 +23,16 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 /**
  * Runs each named async task `reps` times, alternating them inside every repetition (so drift in the
  * machine's load hits all of them alike) after `warmup` untimed rounds; returns the medians in ms.
+ * Each repetition starts one task further along the list, so that every task follows every other
+ * alike: the garbage one task leaves (a run that keeps its results, say) is collected during the
+ * next one, which would otherwise always be the same task.
  */
 export async function alternate(tasks, { reps, warmup = 1 }) {
-  const times = Object.fromEntries(Object.keys(tasks).map((k) => [k, []]));
+  const entries = Object.entries(tasks);
+  const times = Object.fromEntries(entries.map(([k]) => [k, []]));
   for (let i = 0; i < warmup + reps; i++) {
-    for (const [name, task] of Object.entries(tasks)) {
+    for (let j = 0; j < entries.length; j++) {
+      const [name, task] = entries[(i + j) % entries.length];
       const t = performance.now();
       await task();
       if (i >= warmup) times[name].push(performance.now() - t);
