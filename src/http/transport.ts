@@ -76,7 +76,7 @@ export class Transport {
     registerSecret(options.apiKey);
     this.#timeoutMs = options.timeoutMs ?? 120_000;
     this.#maxRetries = options.maxRetries ?? 2;
-    this.#postJsonHeaders = this.#headers(JSON_MODE.accept, "");
+    this.#postJsonHeaders = this.#headers(JSON_MODE.accept, true);
     this.#agent = new Agent({
       connections: options.connections ?? 32,
       keepAliveTimeout: 30_000,
@@ -186,7 +186,9 @@ export class Transport {
     mode: SendMode<T>,
   ): Promise<T> {
     const headers =
-      mode === JSON_MODE && body !== undefined ? this.#postJsonHeaders : this.#headers(mode.accept, body);
+      mode === JSON_MODE && body !== undefined
+        ? this.#postJsonHeaders
+        : this.#headers(mode.accept, body !== undefined);
     const init = { method, headers, body, signal, timeoutMs: this.#timeoutMs, dispatcher: this.#agent };
     for (let attempt = 0; ; attempt++) {
       let reply: Reply<T>;
@@ -226,9 +228,9 @@ export class Transport {
     }
   }
 
-  #headers(accept: string, body: string | undefined): Record<string, string> {
+  #headers(accept: string, hasBody: boolean): Record<string, string> {
     const headers: Record<string, string> = { accept };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    if (hasBody) headers["content-type"] = "application/json";
     if (this.#apiKey) headers.authorization = `Bearer ${this.#apiKey}`;
     return headers;
   }

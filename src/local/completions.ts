@@ -122,7 +122,13 @@ export function completionsBody(engine: Engine, request: CompletionRequest): str
   if (request.stream) throw new ApiError(400, "stream=true is answered by streamCompletions.", "stream");
   const plan = planCompletion(engine, request);
   const { tokenizer, model } = engine;
-  const body: string[] = [];
+  const head = {
+    id: responseId("cmpl"),
+    object: "text_completion",
+    created: Math.floor(Date.now() / 1000),
+    model: plan.model,
+  };
+  const body = [`${JSON.stringify(head).slice(0, -1)},"choices":[`];
   let choices = 0;
   let promptTokens = 0;
   let completionTokens = 0;
@@ -160,18 +166,11 @@ export function completionsBody(engine: Engine, request: CompletionRequest): str
       );
     }
   });
-  const head = {
-    id: responseId("cmpl"),
-    object: "text_completion",
-    created: Math.floor(Date.now() / 1000),
-    model: plan.model,
-  };
   const usage = {
     prompt_tokens: promptTokens,
     total_tokens: promptTokens + completionTokens,
     completion_tokens: completionTokens,
   };
-  body.unshift(`${JSON.stringify(head).slice(0, -1)},"choices":[`);
   body.push(`],"usage":${JSON.stringify(usage)}}`);
   return body;
 }
