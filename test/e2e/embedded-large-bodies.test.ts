@@ -76,9 +76,8 @@ const comparable = (text: string) => {
 
 describe("the embedded server's large answers", () => {
   it("arrive whole and right with several in flight and one held unread", async () => {
-    const { model } = await (await fetch(`${server.url}/models`))
-      .json()
-      .then((m) => ({ model: m.data[0].id }));
+    const models = (await (await fetch(`${server.url}/models`)).json()) as { data: { id: string }[] };
+    const model = models.data[0]?.id;
     const requests = Array.from({ length: 3 }, (_, i) => ({
       model,
       prompt: `${i}. ${VERY_LONG}`,
