@@ -23,16 +23,17 @@ export const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 /**
  * Runs each named async task `reps` times, alternating them inside every repetition (so drift in the
  * machine's load hits all of them alike) after `warmup` untimed rounds; returns the medians in ms.
- * Each repetition starts one task further along the list, so that every task follows every other
- * alike: the garbage one task leaves (a run that keeps its results, say) is collected during the
- * next one, which would otherwise always be the same task.
+ * With `rotate`, each repetition starts one task further along the list, so that every task
+ * follows every other alike: the garbage one task leaves (a run that keeps its results, say) is
+ * collected during the next one, which would otherwise always be the same task. (Not for two
+ * tasks: rotating A B gives A B B A, and each would then follow itself half the time.)
  */
-export async function alternate(tasks, { reps, warmup = 1 }) {
+export async function alternate(tasks, { reps, warmup = 1, rotate = false }) {
   const entries = Object.entries(tasks);
   const times = Object.fromEntries(entries.map(([k]) => [k, []]));
   for (let i = 0; i < warmup + reps; i++) {
     for (let j = 0; j < entries.length; j++) {
-      const [name, task] = entries[(i + j) % entries.length];
+      const [name, task] = entries[(rotate ? i + j : j) % entries.length];
       const t = performance.now();
       await task();
       if (i >= warmup) times[name].push(performance.now() - t);

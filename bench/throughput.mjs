@@ -225,7 +225,7 @@ export async function bench({ reps, record: report }) {
   };
   let ms;
   try {
-    ms = await alternate(tasks, { reps, warmup: 1 });
+    ms = await alternate(tasks, { reps, warmup: 1, rotate: true });
   } finally {
     await Promise.allSettled([rawAgent.close(), sdkAgent.close()]);
     close();
