@@ -37,7 +37,7 @@ const ID_LIMIT = 2 ** 31;
  *
  * @example
  * const text = '[null,{"791":{"logprob":-2.4,"rank":1,"decoded_token":"The"}}]';
- * promptLogprobsReader(text, 0)?.value.logprob // Float64Array [-2.4]
+ * promptLogprobsReader(text, 0)?.value.logprob // [-2.4] (a Float64Array for a long body)
  */
 export const promptLogprobsReader = (
   text: string,
