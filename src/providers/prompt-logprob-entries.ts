@@ -1,14 +1,15 @@
-import { type NumberArray, numberColumn } from "../core/number-column.js";
+import { numberColumn } from "../core/number-column.js";
 import { cleanLogprob } from "../core/token-logprob.js";
 import { tokenIdFromKey } from "./token-text.js";
 import type { VllmLogprob } from "./vllm-schema.js";
 
 /**
  * vLLM's `prompt_logprobs` (an array of null or `{ "<token id>": {logprob, rank?, decoded_token?} }`)
- * as flat columns: dict i's entries are `start[i]` to `start[i + 1] - 1`, in alternatives order (see
- * `orderAlternatives`), so that the id, logprob and rank columns are the alternatives' own. Both the
- * reader of parsed dicts (`promptLogprobEntries`) and the scanner of the raw body text build it; the
- * rows are made from it alone. Number columns are plain or typed arrays.
+ * as flat columns: dict i's entries are `start[i]` to `start[i + 1] - 1`, in alternatives order (most
+ * likely first, `moreLikely`; ties in the order JavaScript enumerates the parsed dict's keys), so
+ * that the id, logprob and rank columns are the alternatives' own. Both the reader of parsed dicts
+ * (`promptLogprobEntries`) and the scanner of the raw body text build it; the rows are made from it
+ * alone. Number columns are plain or typed arrays.
  */
 export interface PromptLogprobEntries {
   /** Positions (dicts, null ones included). */
@@ -73,7 +74,13 @@ export function promptLogprobEntries(
   for (let i = 0; i < n; i++) {
     const dict = dicts[i];
     if (!dict) continue;
-    const keys = keysOf[i] as string[];
+    // Alternatives order; the sort is stable, so ties stay in the keys' JavaScript order.
+    const logprobOf = (key: string) => cleanLogprob((dict[key] as VllmLogprob).logprob) ?? Number.NaN;
+    const rankOf = (key: string) => (dict[key] as VllmLogprob).rank ?? Number.NaN;
+    const keys = (keysOf[i] as string[]).sort((a, b) => {
+      if (moreLikely(logprobOf(a), rankOf(a), logprobOf(b), rankOf(b))) return -1;
+      return moreLikely(logprobOf(b), rankOf(b), logprobOf(a), rankOf(a)) ? 1 : 0;
+    });
     let at = start[i] as number;
     for (let j = 0; j < keys.length; j++, at++) {
       const key = keys[j] as string;
@@ -86,79 +93,8 @@ export function promptLogprobEntries(
       out.rank[at] = entry.rank ?? Number.NaN;
       out.decoded[at] = entry.decoded_token ?? null;
     }
-    orderAlternatives(out.logprob, out.rank, start[i] as number, at, [
-      out.id,
-      out.lookup,
-      out.key,
-      out.decoded,
-    ]);
   }
   return out;
-}
-
-/** A column whose entries `orderAlternatives` moves along with the logprobs and ranks. */
-type CarriedColumn = NumberArray | (string | null)[];
-
-// Scratch space for one dict's order and a column's values while they move (a dict holds k + 1 ≤ 21
-// entries); numbers apart, since a double stored in a generic array is boxed.
-let order = new Int32Array(32);
-let movedNumbers = new Float64Array(32);
-let movedTexts: (string | null)[] = new Array(32);
-
-/**
- * Puts entries `[from, to)` of a dict in alternatives order — most likely first, ties by lower
- * reported rank (`moreLikely`), then as they stand (stable) — moving `carried` columns along. The
- * entries stand in JavaScript's key order when this is called (array-index keys ascending, then the
- * others as written: what a parsed dict enumerates), which so decides the remaining ties. By
- * insertion: dicts are top-k small. (The body scanner places each entry as it reads it instead.)
- *
- * @example
- * orderAlternatives(logprob, rank, start[i], start[i + 1], [id, decoded]);
- */
-export function orderAlternatives(
-  logprob: NumberArray,
-  rank: NumberArray,
-  from: number,
-  to: number,
-  carried: readonly CarriedColumn[],
-): void {
-  const count = to - from;
-  if (count > order.length) {
-    order = new Int32Array(2 * count);
-    movedNumbers = new Float64Array(2 * count);
-    movedTexts = new Array(2 * count);
-  }
-  let shuffled = false;
-  for (let i = 0; i < count; i++) {
-    const lp = logprob[from + i] as number;
-    const r = rank[from + i] as number;
-    let j = i;
-    while (j > 0) {
-      const before = from + (order[j - 1] as number);
-      if (!moreLikely(lp, r, logprob[before] as number, rank[before] as number)) break;
-      order[j] = order[j - 1] as number;
-      j--;
-    }
-    order[j] = i;
-    if (j !== i) shuffled = true;
-  }
-  if (!shuffled) return;
-  permute(logprob, from, count);
-  permute(rank, from, count);
-  for (const column of carried) permute(column, from, count);
-}
-
-/** Entries `from`.. of `column` rearranged by `order` (entry i takes what stood at `order[i]`). */
-function permute(column: CarriedColumn, from: number, count: number): void {
-  if (column.length > 0 && typeof column[from] !== "number") {
-    const texts = column as (string | null)[];
-    for (let i = 0; i < count; i++) movedTexts[i] = texts[from + (order[i] as number)] as string | null;
-    for (let i = 0; i < count; i++) texts[from + i] = movedTexts[i] as string | null;
-    return;
-  }
-  const numbers = column as NumberArray;
-  for (let i = 0; i < count; i++) movedNumbers[i] = numbers[from + (order[i] as number)] as number;
-  for (let i = 0; i < count; i++) numbers[from + i] = movedNumbers[i] as number;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   entryOf,
   keyText,
-  orderAlternatives,
+  moreLikely,
   promptLogprobEntries,
 } from "../../src/providers/prompt-logprob-entries.js";
 
@@ -38,69 +38,65 @@ describe("promptLogprobEntries", () => {
   });
 });
 
-describe("orderAlternatives", () => {
-  /** Orders one dict given as [id, logprob, rank] triples (null as NaN) and gives its ids. */
-  function orderedIds(entries: [number, number, number][]): number[] {
-    const id = entries.map((e) => e[0]);
-    const logprob = entries.map((e) => e[1]);
-    const rank = entries.map((e) => e[2]);
-    const text = id.map(String);
-    orderAlternatives(logprob, rank, 0, entries.length, [id, text]);
-    expect(text).toEqual(id.map(String));
-    return id;
+describe("alternatives order within each dict", () => {
+  /** The keys of one dict given as [key, logprob, rank] entries, in the order the entries stand. */
+  function orderedKeys(entries: [string, number | null, number | null][]): string[] {
+    const dict = Object.fromEntries(entries.map(([key, logprob, rank]) => [key, { logprob, rank }]));
+    return promptLogprobEntries([dict]).key as string[];
   }
-  const NONE = Number.NaN;
 
-  it("puts the most likely first, ties by lower rank, then as the entries stood", () => {
+  it("puts the most likely first, ties by lower rank, then in JavaScript's key order", () => {
     expect(
-      orderedIds([
-        [5, -3, 3],
-        [9, -1, 1],
-        [2, -2, 2],
+      orderedKeys([
+        ["5", -3, 3],
+        ["9", -1, 1],
+        ["2", -2, 2],
       ]),
-    ).toEqual([9, 2, 5]);
+    ).toEqual(["9", "2", "5"]);
     expect(
-      orderedIds([
-        [5, -1, 2],
-        [9, -1, 1],
+      orderedKeys([
+        ["5", -1, 2],
+        ["9", -1, 1],
       ]),
-    ).toEqual([9, 5]);
+    ).toEqual(["9", "5"]);
+    // Index keys ascending, then the others as written.
     expect(
-      orderedIds([
-        [9, -1, 1],
-        [5, -1, 1],
-        [7, -1, 1],
+      orderedKeys([
+        ["x9", -1, 1],
+        ["9", -1, 1],
+        ["x5", -1, 1],
+        ["5", -1, 1],
       ]),
-    ).toEqual([9, 5, 7]);
+    ).toEqual(["5", "9", "x9", "x5"]);
   });
 
   it("puts a null logprob last and a null rank after any rank", () => {
     expect(
-      orderedIds([
-        [1, NaN, 1],
-        [2, -50, NaN],
-        [3, -50, 7],
+      orderedKeys([
+        ["1", null, 1],
+        ["2", -50, null],
+        ["3", -50, 7],
       ]),
-    ).toEqual([3, 2, 1]);
+    ).toEqual(["3", "2", "1"]);
+    // -Infinity is no measurement (cleaned to null): only the rank tells them apart.
     expect(
-      orderedIds([
-        [1, NONE, NONE],
-        [2, -Infinity, 4],
+      orderedKeys([
+        ["1", null, null],
+        ["2", Number.NEGATIVE_INFINITY, 4],
       ]),
-    ).toEqual([2, 1]);
+    ).toEqual(["2", "1"]);
+    expect(moreLikely(Number.NaN, 1, -1e9, Number.NaN)).toBe(false);
+    expect(moreLikely(-1e9, Number.NaN, Number.NaN, 1)).toBe(true);
   });
 
-  it("orders only the entries from..to, and each dict of promptLogprobEntries", () => {
-    const id = [1, 2, 3, 4];
-    const logprob = [-4, -3, -2, -1];
-    const rank = [4, 3, 2, 1];
-    orderAlternatives(logprob, rank, 1, 3, [id]);
-    expect(id).toEqual([1, 3, 2, 4]);
+  it("orders each dict of a body on its own, its columns moving together", () => {
     const entries = promptLogprobEntries([
       { "3": { logprob: -3 }, "8": { logprob: -1 } },
       { "4": { logprob: -2, rank: 2 }, "6": { logprob: -2, rank: 1 } },
     ]);
     expect(Array.from(entries.id)).toEqual([8, 3, 6, 4]);
     expect(entries.key).toEqual(["8", "3", "6", "4"]);
+    expect(Array.from(entries.logprob)).toEqual([-1, -3, -2, -2]);
+    expect(Array.from(entries.rank)).toEqual([Number.NaN, Number.NaN, 1, 2]);
   });
 });
