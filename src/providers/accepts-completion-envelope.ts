@@ -1,3 +1,4 @@
+import { isPlainObject } from "./plain-object.js";
 import type { CompletionResponse } from "./vllm-schema.js";
 
 /**
@@ -47,10 +48,6 @@ function acceptsUsage(usage: unknown): boolean {
     Number.isSafeInteger(total_tokens) &&
     isOptional(completion_tokens, Number.isSafeInteger)
   );
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 }
 
 const isString = (value: unknown): boolean => typeof value === "string";

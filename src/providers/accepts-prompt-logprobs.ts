@@ -1,3 +1,5 @@
+import { isPlainObject } from "./plain-object.js";
+
 /**
  * The hand check of vLLM's `prompt_logprobs` (`promptLogprobsSchema`: an array of null or
  * `{ "<token id>": {logprob, rank?, decoded_token?} }`) for `validateFast`: true only for values the
@@ -20,14 +22,11 @@ export function acceptsPromptLogprobs(value: unknown): boolean {
 function acceptsDict(dict: unknown): boolean {
   // zod reads a record by Reflect.ownKeys: a symbol key fails its string key schema, and a
   // `__proto__` key is dropped from its output, which the rows built from this value would not be.
-  if (typeof dict !== "object" || dict === null || Object.getPrototypeOf(dict) !== Object.prototype)
-    return false;
-  if (Object.getOwnPropertySymbols(dict).length > 0) return false;
-  const record = dict as Record<string, unknown>;
-  const keys = Object.keys(record);
+  if (!isPlainObject(dict) || Object.getOwnPropertySymbols(dict).length > 0) return false;
+  const keys = Object.keys(dict);
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i] as string;
-    if (key === "__proto__" || !acceptsEntry(record[key])) return false;
+    if (key === "__proto__" || !acceptsEntry(dict[key])) return false;
   }
   return true;
 }

@@ -1,4 +1,5 @@
 import { HttpStatusError } from "../../errors.js";
+import { isPlainObject } from "../../providers/plain-object.js";
 import { validate } from "../../providers/validate.js";
 import { type TokenizeResponse, tokenizeResponseSchema } from "../../providers/vllm-schema.js";
 import { type TokenBytes, tokenBytesFromPieces } from "./piece-bytes.js";
@@ -62,9 +63,8 @@ export async function tokenizeText(
  * goes to the schema, which reports it.
  */
 function acceptsTokenizeAnswer(body: unknown): body is TokenizeResponse {
-  if (typeof body !== "object" || body === null || Object.getPrototypeOf(body) !== Object.prototype)
-    return false;
-  const { count, max_model_len, tokens, token_strs } = body as Record<string, unknown>;
+  if (!isPlainObject(body)) return false;
+  const { count, max_model_len, tokens, token_strs } = body;
   return (
     Number.isSafeInteger(count) &&
     (max_model_len === undefined || Number.isSafeInteger(max_model_len)) &&
